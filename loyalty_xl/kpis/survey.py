@@ -1,0 +1,475 @@
+"""Survey KPIs: Net Promoter Score (with breakdown, interval and test), CSAT, CES, CLI."""
+
+from __future__ import annotations
+
+import math
+from statistics import NormalDist
+from typing import NamedTuple
+
+import numpy as np
+
+from loyalty_xl.errors import LoyaltyXLError
+from loyalty_xl.kpis._inputs import answer_codes, checked_weights, choice, tally, to_float
+
+NPS_METHODS = ("adjusted_wald", "wald")
+CSAT_SCALES = {"1-5": (1, 5, 4), "1-7": (1, 7, 6), "1-10": (1, 10, 9), "0-10": (0, 10, 9)}
+CES_SCALES = {"1-7": (1, 7, 5, 3), "1-5": (1, 5, 4, 2)}  # low, high, agree >=, low effort <=
+CLI_POINTS = (100.0, 80.0, 60.0, 40.0, 20.0, 0.0)
+CLI_QUESTIONS = ("recommend", "buy_again", "other_products")
+
+
+class NPSBreakdown(NamedTuple):
+    """Counts (weighted sums with weights) and shares of each group, the total and the NPS."""
+
+    promoters: float
+    passives: float
+    detractors: float
+    n: float
+    promoter_share: float
+    passive_share: float
+    detractor_share: float
+    nps: float
+
+
+class NPSInterval(NamedTuple):
+    """An NPS confidence interval, in points."""
+
+    nps: float
+    center: float
+    low: float
+    high: float
+    standard_error: float
+    confidence: float
+    method: str
+
+
+class NPSTest(NamedTuple):
+    """Two-sided z test of the difference between two NPS (points)."""
+
+    difference: float
+    z: float
+    p_value: float
+    method: str
+
+
+def _nps_tally(scores_, weights):
+    """(promoters, passives, detractors, total, Kish's effective n) from one tally."""
+    t = tally(scores_, "scores", 0, 10, weights)
+    promoters, detractors, total = t.at_least(9), t.at_most(6), t.total
+    return promoters, total - promoters - detractors, detractors, total, t.effective_n()
+
+
+def nps_breakdown(scores, *, weights=None) -> NPSBreakdown:
+    """Promoters (9-10), passives (7-8) and detractors (0-6): counts, shares and the NPS.
+
+    ``share = count / n``; ``nps = 100 * (promoters - detractors) / n``. With weights, counts
+    are sums of weights.
+
+    Parameters
+    ----------
+    scores : array-like of whole numbers 0-10
+        Answers to "How likely are you to recommend us?"; blanks are skipped.
+    weights : array-like, optional
+        One weight >= 0 per answer.
+
+    Returns
+    -------
+    NPSBreakdown
+        Shares and nps are NaN when there is no answer.
+
+    Raises
+    ------
+    LoyaltyXLError
+        A score that is not a whole number from 0 to 10, text, or a bad weight.
+
+    Examples
+    --------
+    >>> b = nps_breakdown([10] * 90 + [8] * 70 + [3] * 40)
+    >>> b.promoters, b.passives, b.detractors, b.n, b.nps
+    (90.0, 70.0, 40.0, 200.0, 25.0)
+    """
+    promoters, passives, detractors, total, _ = _nps_tally(scores, weights)
+    if total == 0:
+        return NPSBreakdown(promoters, passives, detractors, total, *(math.nan,) * 4)
+    return NPSBreakdown(promoters, passives, detractors, total, promoters / total,
+                        passives / total, detractors / total,
+                        100.0 * (promoters - detractors) / total)
+
+
+def net_promoter_score(scores, *, weights=None) -> float:
+    """Net Promoter Score in points, -100..100.
+
+    ``NPS = 100 * (P - D) / N`` with P promoters (9-10), D detractors (0-6) and N answers.
+    Weighted: ``100 * sum(w * s) / sum(w)`` with s = +1 for a promoter, 0 for a passive,
+    -1 for a detractor.
+
+    Parameters
+    ----------
+    scores : array-like of whole numbers 0-10
+        Answers; blanks (None, NaN, empty text) are skipped.
+    weights : array-like, optional
+        One weight >= 0 per answer.
+
+    Returns
+    -------
+    float
+        NaN when there is no answer (or all weights are 0).
+
+    Raises
+    ------
+    LoyaltyXLError
+        A score that is not a whole number from 0 to 10, text, or a bad weight.
+
+    See Also
+    --------
+    nps_breakdown, nps_interval, nps_difference_test
+
+    Examples
+    --------
+    The source article's survey: 200 answers, 90 promoters, 70 passives, 40 detractors
+    (the article prints 20; 45% - 20% is 25).
+
+    >>> net_promoter_score([10] * 90 + [8] * 70 + [3] * 40)
+    25.0
+    >>> net_promoter_score([10, 0, None, 7], weights=[3, 1, None, 1])
+    40.0
+    """
+    return nps_breakdown(scores, weights=weights).nps
+
+
+def _shares(promoters, detractors, n, method):
+    """(p, d, n) as used by the method: raw shares, or Rocks' adjusted shares."""
+    if method == "adjusted_wald":
+        n_adj = n + 3.0
+        return (promoters + 0.75) / n_adj, (detractors + 0.75) / n_adj, n_adj
+    return promoters / n, detractors / n, n
+
+
+def _nps_variance(scores_, weights, method):
+    promoters, _, detractors, total, n_eff = _nps_tally(scores_, weights)
+    if total == 0:
+        return math.nan, math.nan, math.nan, math.nan
+    # With weights, the shares are weighted and the sample size is Kish's effective n.
+    p_share, d_share = promoters / total, detractors / total
+    p, d, n = _shares(p_share * n_eff, d_share * n_eff, n_eff, method)
+    center = p - d
+    variance = max(p + d - center * center, 0.0)
+    return 100.0 * (p_share - d_share), center, variance, n
+
+
+def nps_interval(scores, *, confidence=0.95, method="adjusted_wald", weights=None) -> NPSInterval:
+    """Confidence interval of the NPS, in points, clipped to [-100, 100].
+
+    Adjusted Wald (Rocks 2016, the default): ``n' = N + 3``, ``p' = (P + 0.75) / n'``,
+    ``d' = (D + 0.75) / n'``, ``NPS' = p' - d'``, ``SE' = sqrt((p' + d' - NPS'^2) / n')``,
+    interval ``NPS' +- z * SE'``. Plain Wald: ``SE = sqrt((p + d - (p - d)^2) / N)`` around
+    the NPS. With weights, shares are weighted and N is Kish's effective sample size
+    ``(sum w)^2 / sum w^2``.
+
+    Parameters
+    ----------
+    scores : array-like of whole numbers 0-10
+    confidence : float, default 0.95
+        Two-sided confidence level, strictly between 0 and 1.
+    method : {"adjusted_wald", "wald"}
+    weights : array-like, optional
+
+    Returns
+    -------
+    NPSInterval
+        ``nps`` (the plain score), ``center`` (NPS' for adjusted Wald), ``low``, ``high``,
+        ``standard_error`` (points); all NaN when there is no answer.
+
+    Raises
+    ------
+    LoyaltyXLError
+        Bad scores or weights, a confidence outside (0, 1), an unknown method.
+
+    References
+    ----------
+    Rocks, B. (2016). Interval Estimation for the "Net Promoter Score". The American
+    Statistician 70(4), 365-372.
+
+    Examples
+    --------
+    >>> answers = [10] * 90 + [8] * 70 + [3] * 40
+    >>> ci = nps_interval(answers)
+    >>> round(ci.center, 1), round(ci.low, 1), round(ci.high, 1)
+    (24.6, 14.1, 35.2)
+    >>> ci = nps_interval(answers, method="wald")
+    >>> round(ci.standard_error, 2), round(ci.low, 1), round(ci.high, 1)
+    (5.42, 14.4, 35.6)
+    """
+    choice(method, "method", NPS_METHODS)
+    z = _z_for(confidence)
+    nps, center, variance, n = _nps_variance(scores, weights, method)
+    if math.isnan(nps):
+        return NPSInterval(math.nan, math.nan, math.nan, math.nan, math.nan, confidence, method)
+    se = math.sqrt(variance / n)
+    low = max(-100.0, 100.0 * (center - z * se))
+    high = min(100.0, 100.0 * (center + z * se))
+    return NPSInterval(nps, 100.0 * center, low, high, 100.0 * se, confidence, method)
+
+
+def _z_for(confidence) -> float:
+    try:
+        level = float(confidence)
+    except (TypeError, ValueError):
+        level = math.nan
+    if not 0 < level < 1:
+        raise LoyaltyXLError("confidence must be a number between 0 and 1 (e.g. 0.95)",
+                             argument="confidence", value=confidence, has_value=True)
+    return NormalDist().inv_cdf(0.5 + level / 2)
+
+
+def nps_difference_test(scores_a, scores_b, *, method="wald", weights_a=None,
+                        weights_b=None) -> NPSTest:
+    """Two-sided z test: is the NPS of group a different from group b?
+
+    ``z = (NPS_a - NPS_b) / sqrt(var_a / n_a + var_b / n_b)`` with
+    ``var = p + d - (p - d)^2`` on raw shares (``method="wald"``, the default) or on Rocks'
+    adjusted shares (``method="adjusted_wald"``, better for small groups);
+    ``p_value = 2 * (1 - Phi(|z|))``.
+
+    Parameters
+    ----------
+    scores_a, scores_b : array-like of whole numbers 0-10
+    method : {"wald", "adjusted_wald"}
+    weights_a, weights_b : array-like, optional
+
+    Returns
+    -------
+    NPSTest
+        ``difference`` (NPS_a - NPS_b in points), ``z``, ``p_value``. NaN when a group has no
+        answer, or when both groups have no variance and the same score.
+
+    Raises
+    ------
+    LoyaltyXLError
+        Bad scores or weights, an unknown method.
+
+    Examples
+    --------
+    >>> t = nps_difference_test([10] * 90 + [8] * 70 + [3] * 40, [10] * 60 + [8] * 80 + [3] * 60)
+    >>> round(t.difference, 1), round(t.z, 3), round(t.p_value, 4)
+    (25.0, 3.244, 0.0012)
+    """
+    choice(method, "method", ("wald", "adjusted_wald"))
+    nps_a, center_a, var_a, n_a = _nps_variance(scores_a, weights_a, method)
+    nps_b, center_b, var_b, n_b = _nps_variance(scores_b, weights_b, method)
+    difference = nps_a - nps_b
+    if math.isnan(difference):
+        return NPSTest(math.nan, math.nan, math.nan, method)
+    se = math.sqrt(var_a / n_a + var_b / n_b)
+    shift = center_a - center_b
+    if se == 0:
+        if shift == 0:
+            return NPSTest(difference, math.nan, math.nan, method)
+        z = math.copysign(math.inf, shift)
+    else:
+        z = shift / se
+    return NPSTest(difference, z, math.erfc(abs(z) / math.sqrt(2.0)), method)
+
+
+def _scale(scale, table, name="scale"):
+    if scale not in table:
+        raise LoyaltyXLError(f"{name} must be one of {', '.join(map(repr, table))} "
+                             "(the scale is declared, never guessed)", argument=name,
+                             value=scale, has_value=True)
+    return table[scale]
+
+
+def _share(part, total):
+    return part / total if total else math.nan
+
+
+def csat(scores, *, scale, threshold=None, weights=None) -> float:
+    """Customer satisfaction: the share of satisfied answers (top-2-box), 0..1.
+
+    ``CSAT = (answers >= threshold) / answers``. The default threshold is the top two boxes of
+    the declared scale: 1-5 -> 4, 1-7 -> 6, 1-10 -> 9, 0-10 -> 9.
+
+    Parameters
+    ----------
+    scores : array-like of whole numbers on the scale
+    scale : {"1-5", "1-7", "1-10", "0-10"}
+        Required: the scale is declared, never guessed from the data.
+    threshold : int, optional
+        The lowest satisfied answer, on the scale.
+    weights : array-like, optional
+
+    Returns
+    -------
+    float
+        NaN when there is no answer.
+
+    Raises
+    ------
+    LoyaltyXLError
+        An answer off the scale, a threshold off the scale, an unknown scale.
+
+    See Also
+    --------
+    csat_mean
+
+    Examples
+    --------
+    >>> csat([5, 4, 3, 2, 5, None], scale="1-5")
+    0.6
+    >>> csat([5, 4, 3, 2, 5], scale="1-5", threshold=5)
+    0.4
+    """
+    low, high, default = _scale(scale, CSAT_SCALES)
+    if threshold is None:
+        threshold = default
+    elif isinstance(threshold, bool) or not isinstance(threshold, (int, float, np.number)) \
+            or not low <= threshold <= high:
+        raise LoyaltyXLError(f"threshold must be a number on the {scale} scale",
+                             argument="threshold", value=threshold, has_value=True)
+    t = tally(scores, "scores", low, high, weights)
+    return _share(t.at_least(math.ceil(threshold)), t.total)
+
+
+def csat_mean(scores, *, scale, weights=None) -> float:
+    """Mean satisfaction score on the declared scale.
+
+    ``mean = sum(w * s) / sum(w)`` over the answers given.
+
+    Parameters
+    ----------
+    scores : array-like of whole numbers on the scale
+    scale : {"1-5", "1-7", "1-10", "0-10"}
+    weights : array-like, optional
+
+    Returns
+    -------
+    float
+        NaN when there is no answer.
+
+    Raises
+    ------
+    LoyaltyXLError
+        An answer off the scale or an unknown scale.
+
+    Examples
+    --------
+    >>> csat_mean([5, 4, 3, 2, 5], scale="1-5")
+    3.8
+    """
+    low, high, _ = _scale(scale, CSAT_SCALES)
+    return tally(scores, "scores", low, high, weights).mean()
+
+
+def customer_effort_score(scores, *, scale="1-7", method="mean", reverse=False,
+                          weights=None) -> float:
+    """Customer Effort Score: the mean of agreement answers to "made it easy for me".
+
+    ``CES = mean(answers)`` on the 1-7 (default) or 1-5 scale, higher = easier. With
+    ``method="share"``, the share agreeing: answers 5-7 on 1-7, 4-5 on 1-5. With
+    ``reverse=True`` the answers are on the legacy effort scale ("how much effort did you
+    have to put forth?", lower = better): the mean is reported as is (lower = better) and the
+    share counts the low-effort answers (1-3 on 1-7, 1-2 on 1-5).
+
+    Parameters
+    ----------
+    scores : array-like of whole numbers on the scale
+    scale : {"1-7", "1-5"}
+    method : {"mean", "share"}
+    reverse : bool
+    weights : array-like, optional
+
+    Returns
+    -------
+    float
+        NaN when there is no answer.
+
+    Raises
+    ------
+    LoyaltyXLError
+        An answer off the scale, an unknown scale or method.
+
+    Examples
+    --------
+    >>> customer_effort_score([7, 6, 5, 2, 5])
+    5.0
+    >>> customer_effort_score([7, 6, 5, 2, 4], method="share")
+    0.6
+    >>> customer_effort_score([1, 2, 5], scale="1-5", method="share", reverse=True)
+    0.6666666666666666
+    """
+    low, high, agree_from, easy_upto = _scale(scale, CES_SCALES)
+    choice(method, "method", ("mean", "share"))
+    t = tally(scores, "scores", low, high, weights)
+    if method == "mean":
+        return t.mean()
+    agreeing = t.at_most(easy_upto) if reverse else t.at_least(agree_from)
+    return _share(agreeing, t.total)
+
+
+def customer_loyalty_index(recommend, buy_again, other_products, *, points=CLI_POINTS,
+                           method="points", weights=None) -> float:
+    """Customer Loyalty Index: three 1-6 answers (1 = best) turned into points and averaged.
+
+    Per respondent, each answer a in 1..6 becomes ``points[a - 1]`` (default 100, 80, 60, 40,
+    20, 0) and the respondent's score is the mean of the answers they gave; a respondent with a
+    missing answer is scored on the answers given, one with none is skipped.
+    ``CLI = mean over respondents`` (weighted with weights). ``method="mean"`` averages the raw
+    1-6 answers instead (lower = more loyal).
+
+    Parameters
+    ----------
+    recommend, buy_again, other_products : array-like of whole numbers 1-6
+        One value per respondent, aligned ("how likely to recommend / buy again / try our
+        other products", 1 = very likely).
+    points : sequence of 6 numbers
+        The points for answers 1..6 (the source's own table is not public).
+    method : {"points", "mean"}
+    weights : array-like, optional
+        One weight per respondent.
+
+    Returns
+    -------
+    float
+        NaN when nobody answered.
+
+    Raises
+    ------
+    LoyaltyXLError
+        Answers off 1-6, inputs of different lengths, a bad points table.
+
+    Examples
+    --------
+    Respondent 1 answers 1, 1, 1 (100 points); respondent 2 answers 2, 4 and skips the third
+    ((80 + 40) / 2 = 60 points).
+
+    >>> customer_loyalty_index([1, 2], [1, 4], [1, None])
+    80.0
+    >>> customer_loyalty_index([1, 2], [1, 4], [1, None], method="mean")
+    2.0
+    """
+    choice(method, "method", ("points", "mean"))
+    table = to_float(points, "points")
+    if table.size != 6 or not np.isfinite(table).all():
+        raise LoyaltyXLError("points must be 6 finite numbers, for answers 1 to 6",
+                             argument="points", value=list(np.ravel(points)), has_value=True)
+    coded = [answer_codes(a, name, 1, 6) for a, name in
+             zip((recommend, buy_again, other_products), CLI_QUESTIONS)]
+    sizes = [codes.size for codes, _ in coded]
+    if len(set(sizes)) > 1:
+        raise LoyaltyXLError("recommend, buy_again and other_products must have one answer per "
+                             "respondent each (the same length)", argument="other_products",
+                             value=sizes, has_value=True)
+    # Each respondent's three codes (0-5 for answers 1-6, 6 for blank) as one of 7^3 patterns:
+    # count the patterns, score each pattern once.
+    pattern = coded[0][0] * 49 + coded[1][0] * 7 + coded[2][0]
+    answered = None
+    if weights is not None:
+        answered = (pattern != 342) if any(mask is not None for _, mask in coded) else None
+        weights = checked_weights(weights, pattern.size, answered)
+    counts = np.bincount(pattern, weights=weights, minlength=343)
+    digits = np.array(np.unravel_index(np.arange(343), (7, 7, 7)))  # 3 x 343 codes
+    value = np.append(table if method == "points" else np.arange(1.0, 7.0), 0.0)[digits]
+    given = (digits < 6).sum(axis=0)
+    score = value.sum(axis=0) / np.maximum(given, 1)
+    total = counts[given > 0].sum()
+    return float(np.dot(counts[given > 0], score[given > 0]) / total) if total else math.nan
