@@ -42,6 +42,8 @@ class LoyaltyXLError(ValueError):
 
 def format_value(value: object) -> str:
     """A short, readable rendering of a value for an error message."""
+    if isinstance(value, float) and value != value:
+        return "a blank"
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     if isinstance(value, str):

@@ -57,6 +57,10 @@ REGISTRY = {
     "nps_breakdown": (nps_scores.map(lambda s: ((s,), {})), None),
     "nps_interval": (nps_scores.map(lambda s: ((s,), {})), None),
     "nps_difference_test": (st.tuples(nps_scores, nps_scores).map(lambda p: (p, {})), None),
+    "nps_by_segment": (st.lists(st.tuples(st.one_of(st.integers(0, 10), st.none()),
+                                          st.sampled_from(["a", "b", None, 3])), max_size=40)
+                       .map(lambda rows: (([r[0] for r in rows], [r[1] for r in rows]), {})),
+                       None),
     "csat": (scale_1_5.map(lambda s: ((s,), {"scale": "1-5"})), (0, 1)),
     "csat_mean": (scale_1_5.map(lambda s: ((s,), {"scale": "1-5"})), (1, 5)),
     "customer_effort_score": (scale_1_7.map(lambda s: ((s,), {})), (1, 7)),
@@ -123,7 +127,7 @@ def _numbers(value):
     if isinstance(value, tuple):
         return [v for v in value if isinstance(v, float)]
     if isinstance(value, pd.DataFrame):
-        return list(value.to_numpy(dtype=float).ravel())
+        return list(value.select_dtypes("number").to_numpy(dtype=float).ravel())
     return list(np.ravel(value))
 
 
@@ -214,6 +218,18 @@ def test_nps_breakdown_agrees_with_nps_and_constant_weights_change_nothing(score
         assert nps == pytest.approx(100 * (b.promoter_share - b.detractor_share))
         weighted = lx.net_promoter_score(scores, weights=[weight] * len(scores))
         assert weighted == pytest.approx(nps)
+
+
+@given(st.lists(st.tuples(st.integers(0, 10), st.sampled_from("xyz"), st.floats(0.1, 10)),
+                max_size=40))
+def test_nps_by_segment_equals_nps_interval_of_each_segment(rows):
+    scores, segments, weights = ([r[i] for r in rows] for i in range(3))
+    table = lx.nps_by_segment(scores, segments, weights=weights)
+    assert table["n"].sum() == pytest.approx(sum(weights))
+    for row in table.itertuples():
+        mine = [i for i, s in enumerate(segments) if s == row.segment]
+        ci = lx.nps_interval([scores[i] for i in mine], weights=[weights[i] for i in mine])
+        assert (row.nps, row.low, row.high) == pytest.approx((ci.nps, ci.low, ci.high))
 
 
 @given(nps_scores, nps_scores)

@@ -24,7 +24,7 @@ def test_retention_rate_by_hand_and_vectorised():
     ((100.5, 90, 0), "customers_start must be a whole number >= 0; got 100.5"),
     ((-1, 0, 0), "customers_start must be a whole number >= 0; got -1"),
     (("many", 0, 0), "customers_start must be a number, not text; got 'many'"),
-    ((None, 0, 0), "customers_start must be a whole number >= 0; got nan"),
+    ((None, 0, 0), "customers_start must be a whole number >= 0; got a blank"),
 ])
 def test_retention_rate_rejects_inconsistent_counts(args, message):
     with pytest.raises(LoyaltyXLError) as info:

@@ -158,6 +158,18 @@ def test_nps_difference_test_adjusted_and_edge_cases():
     assert apart.z == math.inf and apart.p_value == 0.0
 
 
+def test_nps_by_segment_by_hand():
+    t = lx.nps_by_segment([10, 9, 3, 8, 10, None, 0], ["web", "web", "shop", "shop", None,
+                                                        "ghost", "web"])
+    assert t["segment"].tolist() == ["web", "shop", "(blank)"]  # "ghost" has no answer
+    assert t["n"].tolist() == [3, 2, 1]
+    assert t["nps"].tolist() == pytest.approx([100 / 3, -50, 100])
+    web = lx.nps_interval([10, 9, 0])
+    assert (t.loc[0, "low"], t.loc[0, "high"]) == pytest.approx((web.low, web.high))
+    with pytest.raises(LoyaltyXLError, match="segments must have one value per score"):
+        lx.nps_by_segment([10, 9], ["a"])
+
+
 def test_csat_top_two_box_per_declared_scale():
     assert lx.csat([5, 4, 3, 2, 1], scale="1-5") == 0.4
     assert lx.csat([7, 6, 5, 1], scale="1-7") == 0.5

@@ -33,6 +33,7 @@ from loyalty_xl.kpis.survey import (
     customer_loyalty_index,
     net_promoter_score,
     nps_breakdown,
+    nps_by_segment,
     nps_difference_test,
     nps_interval,
 )
@@ -43,6 +44,7 @@ __all__ = [
     "nps_breakdown",
     "nps_interval",
     "nps_difference_test",
+    "nps_by_segment",
     "csat",
     "csat_mean",
     "customer_effort_score",

@@ -9,7 +9,14 @@ from typing import NamedTuple
 import numpy as np
 
 from loyalty_xl.errors import LoyaltyXLError
-from loyalty_xl.kpis._inputs import answer_codes, checked_weights, choice, tally, to_float
+from loyalty_xl.kpis._inputs import (
+    Tally,
+    answer_codes,
+    checked_weights,
+    choice,
+    tally,
+    to_float,
+)
 
 NPS_METHODS = ("adjusted_wald", "wald")
 CSAT_SCALES = {"1-5": (1, 5, 4), "1-7": (1, 7, 6), "1-10": (1, 10, 9), "0-10": (0, 10, 9)}
@@ -52,11 +59,14 @@ class NPSTest(NamedTuple):
     method: str
 
 
-def _nps_tally(scores_, weights):
-    """(promoters, passives, detractors, total, Kish's effective n) from one tally."""
-    t = tally(scores_, "scores", 0, 10, weights)
+def _nps_groups(t: Tally):
+    """(promoters, passives, detractors, total, Kish's effective n) from a 0-10 tally."""
     promoters, detractors, total = t.at_least(9), t.at_most(6), t.total
     return promoters, total - promoters - detractors, detractors, total, t.effective_n()
+
+
+def _nps_tally(scores_, weights):
+    return _nps_groups(tally(scores_, "scores", 0, 10, weights))
 
 
 def nps_breakdown(scores, *, weights=None) -> NPSBreakdown:
@@ -145,8 +155,9 @@ def _shares(promoters, detractors, n, method):
     return promoters / n, detractors / n, n
 
 
-def _nps_variance(scores_, weights, method):
-    promoters, _, detractors, total, n_eff = _nps_tally(scores_, weights)
+def _nps_variance(t: Tally, method):
+    """(NPS, centre, variance, n) of a 0-10 tally, shares as the method takes them."""
+    promoters, _, detractors, total, n_eff = _nps_groups(t)
     if total == 0:
         return math.nan, math.nan, math.nan, math.nan
     # With weights, the shares are weighted and the sample size is Kish's effective n.
@@ -155,6 +166,16 @@ def _nps_variance(scores_, weights, method):
     center = p - d
     variance = max(p + d - center * center, 0.0)
     return 100.0 * (p_share - d_share), center, variance, n
+
+
+def _interval(t: Tally, z: float, confidence, method) -> NPSInterval:
+    nps, center, variance, n = _nps_variance(t, method)
+    if math.isnan(nps):
+        return NPSInterval(math.nan, math.nan, math.nan, math.nan, math.nan, confidence, method)
+    se = math.sqrt(variance / n)
+    low = max(-100.0, 100.0 * (center - z * se))
+    high = min(100.0, 100.0 * (center + z * se))
+    return NPSInterval(nps, 100.0 * center, low, high, 100.0 * se, confidence, method)
 
 
 def nps_interval(scores, *, confidence=0.95, method="adjusted_wald", weights=None) -> NPSInterval:
@@ -202,13 +223,69 @@ def nps_interval(scores, *, confidence=0.95, method="adjusted_wald", weights=Non
     """
     choice(method, "method", NPS_METHODS)
     z = _z_for(confidence)
-    nps, center, variance, n = _nps_variance(scores, weights, method)
-    if math.isnan(nps):
-        return NPSInterval(math.nan, math.nan, math.nan, math.nan, math.nan, confidence, method)
-    se = math.sqrt(variance / n)
-    low = max(-100.0, 100.0 * (center - z * se))
-    high = min(100.0, 100.0 * (center + z * se))
-    return NPSInterval(nps, 100.0 * center, low, high, 100.0 * se, confidence, method)
+    return _interval(tally(scores, "scores", 0, 10, weights), z, confidence, method)
+
+
+def nps_by_segment(scores, segments, *, confidence=0.95, method="adjusted_wald", weights=None):
+    """NPS with its confidence interval for each segment (region, channel, product...).
+
+    For each segment: ``n`` answers, ``nps`` and the interval of :func:`nps_interval`.
+    Answers whose segment is blank are grouped under "(blank)" rather than dropped; blank
+    answers are skipped.
+
+    Parameters
+    ----------
+    scores : array-like of whole numbers 0-10
+    segments : array-like, aligned with scores
+        The segment of each answer (text or numbers).
+    confidence : float, default 0.95
+    method : {"adjusted_wald", "wald"}
+    weights : array-like, optional
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``segment``, ``n``, ``nps``, ``low``, ``high``; one row per segment with at
+        least one answer, in order of first appearance.
+
+    Raises
+    ------
+    LoyaltyXLError
+        Bad scores or weights; segments of a different length.
+
+    Examples
+    --------
+    >>> t = nps_by_segment([10, 9, 3, 8, 10], ["web", "web", "shop", "shop", None])
+    >>> t[["segment", "n", "nps"]].values.tolist()
+    [['web', 2.0, 100.0], ['shop', 2.0, -50.0], ['(blank)', 1.0, 100.0]]
+    """
+    import pandas as pd
+
+    from loyalty_xl.kpis._dates import _blank_mask
+    from loyalty_xl.kpis._inputs import as_array
+
+    choice(method, "method", NPS_METHODS)
+    z = _z_for(confidence)
+    codes, answered = answer_codes(scores, "scores", 0, 10)
+    labels = as_array(segments, "segments")
+    if labels.size != codes.size:
+        raise LoyaltyXLError("segments must have one value per score", argument="segments",
+                             value=(labels.size, codes.size), has_value=True)
+    labels = np.where(_blank_mask(labels), "(blank)", labels.astype(object))
+    w = None if weights is None else checked_weights(weights, codes.size, answered)
+    if answered is not None:  # segments of blank answers must not appear as empty rows
+        labels, codes = labels[answered], codes[answered]
+        w = None if w is None else w[answered]
+    group, names = pd.factorize(labels)
+    cells = len(names) * 11
+    counts = np.bincount(group * 11 + codes, weights=w, minlength=cells).reshape(-1, 11)
+    squares = counts if w is None else np.bincount(group * 11 + codes, weights=w * w,
+                                                   minlength=cells).reshape(-1, 11)
+    rows = []
+    for name, row, square in zip(names, counts.astype(float), squares):
+        ci = _interval(Tally(0, row, float(square.sum())), z, confidence, method)
+        rows.append((name, float(row.sum()), ci.nps, ci.low, ci.high))
+    return pd.DataFrame(rows, columns=["segment", "n", "nps", "low", "high"])
 
 
 def _z_for(confidence) -> float:
@@ -255,8 +332,10 @@ def nps_difference_test(scores_a, scores_b, *, method="wald", weights_a=None,
     (25.0, 3.244, 0.0012)
     """
     choice(method, "method", ("wald", "adjusted_wald"))
-    nps_a, center_a, var_a, n_a = _nps_variance(scores_a, weights_a, method)
-    nps_b, center_b, var_b, n_b = _nps_variance(scores_b, weights_b, method)
+    tally_a = tally(scores_a, "scores_a", 0, 10, weights_a, "weights_a")
+    tally_b = tally(scores_b, "scores_b", 0, 10, weights_b, "weights_b")
+    nps_a, center_a, var_a, n_a = _nps_variance(tally_a, method)
+    nps_b, center_b, var_b, n_b = _nps_variance(tally_b, method)
     difference = nps_a - nps_b
     if math.isnan(difference):
         return NPSTest(math.nan, math.nan, math.nan, method)
