@@ -6,6 +6,7 @@ pandas is imported inside the functions: ``import loyalty_xl`` stays light.
 from __future__ import annotations
 
 import datetime as dt
+import numbers
 
 import numpy as np
 
@@ -142,6 +143,21 @@ def customer_ids(values, name: str = "customer_ids"):
         raise LoyaltyXLError(f"{name} must be text or whole numbers", argument=name,
                              value=value, position=i)
     return ids, blank
+
+
+def labels(values, name: str) -> np.ndarray:
+    """Group labels (segments, channels): text, numbers or dates; anything else is an error."""
+    arr = as_array(values, name)
+    if arr.dtype.kind == "O":
+        kinds = set(map(type, arr))
+        wrong = {t for t in kinds if not issubclass(t, (str, numbers.Number, dt.date,
+                                                        np.datetime64, type(None)))
+                 and t.__name__ not in _BLANK_TYPE_NAMES}
+        if wrong:
+            i = next(i for i, v in enumerate(arr) if type(v) in wrong)
+            raise LoyaltyXLError(f"{name} must be text or numbers", argument=name,
+                                 value=arr[i], position=i)
+    return arr
 
 
 def ids_and_dates(customer_ids_, order_dates, *, ids_name="customer_ids",

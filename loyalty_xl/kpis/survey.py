@@ -262,16 +262,16 @@ def nps_by_segment(scores, segments, *, confidence=0.95, method="adjusted_wald",
     import pandas as pd
 
     from loyalty_xl.kpis._dates import _blank_mask
-    from loyalty_xl.kpis._inputs import as_array
+    from loyalty_xl.kpis._dates import labels as checked_labels
 
     choice(method, "method", NPS_METHODS)
     z = _z_for(confidence)
     codes, answered = answer_codes(scores, "scores", 0, 10)
-    labels = as_array(segments, "segments")
+    labels = checked_labels(segments, "segments")
     if labels.size != codes.size:
         raise LoyaltyXLError("segments must have one value per score", argument="segments",
                              value=(labels.size, codes.size), has_value=True)
-    labels = np.where(_blank_mask(labels), "(blank)", labels.astype(object))
+    labels = np.where(_blank_mask(labels) | pd.isna(labels), "(blank)", labels.astype(object))
     w = None if weights is None else checked_weights(weights, codes.size, answered)
     if answered is not None:  # segments of blank answers must not appear as empty rows
         labels, codes = labels[answered], codes[answered]
@@ -351,6 +351,9 @@ def nps_difference_test(scores_a, scores_b, *, method="wald", weights_a=None,
 
 
 def _scale(scale, table, name="scale"):
+    if scale is None:
+        raise LoyaltyXLError(f"{name} is required: one of {', '.join(map(repr, table))}",
+                             argument=name)
     if scale not in table:
         raise LoyaltyXLError(f"{name} must be one of {', '.join(map(repr, table))} "
                              "(the scale is declared, never guessed)", argument=name,

@@ -1,0 +1,47 @@
+"""Writing output files: atomically, and never over an existing file by accident."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from pathlib import Path
+
+from loyalty_xl.errors import LoyaltyXLError
+
+
+def check_writable(path: Path, *, force: bool, protected: tuple[Path, ...] = ()) -> Path:
+    """Refuse to overwrite an existing file (unless ``force``) or any ``protected`` file."""
+    path = Path(path)
+    for other in protected:
+        if other is not None and Path(other).exists() and path.exists() \
+                and path.resolve() == Path(other).resolve():
+            raise LoyaltyXLError(f"{path} is the template itself; choose another output file",
+                                 argument="out")
+    if path.exists() and not force:
+        raise LoyaltyXLError(f"{path} already exists; use --force to overwrite it",
+                             argument="out")
+    if path.exists() and path.is_dir():
+        raise LoyaltyXLError(f"{path} is a folder, not a file", argument="out")
+    return path
+
+
+@contextlib.contextmanager
+def atomic_path(path: Path, *, force: bool = False, protected: tuple[Path, ...] = ()):
+    """Yield a temporary path beside ``path``; move it into place only if the block succeeds."""
+    path = check_writable(Path(path), force=force, protected=protected)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=path.suffix, dir=path.parent)
+    os.close(fd)
+    try:
+        yield Path(tmp)
+        os.replace(tmp, path)
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+
+
+def write_text(path: Path, text: str, *, force: bool = False) -> Path:
+    with atomic_path(path, force=force) as tmp:
+        tmp.write_text(text, encoding="utf-8")
+    return Path(path)

@@ -1,0 +1,413 @@
+"""Excel functions: one thin wrapper per KPI, for classic xlwings, xlwings Lite and Server.
+
+No formulas here: each wrapper reads its ranges raw (fast, every runtime's shapes), calls the KPI
+library and shapes the result for a cell or a spill. Undefined results show #DIV/0!; bad input
+shows #VALUE! with a one-line message that names the argument, the value and the cell (row and
+column within the range). Classic xlwings shows both as text, since it cannot return real Excel
+errors; Lite and Server return real errors.
+
+Keep this module light: Excel waits for its import. It imports numpy (and xlwings); pandas
+only inside the few functions that need it (xlwings itself imports pandas anyway), and never
+the period engine, Ibis or DuckDB.
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+
+import numpy as np
+from xlwings import arg, func
+
+from loyalty_xl import kpis
+from loyalty_xl import excel_cells as cells
+from loyalty_xl.errors import LoyaltyXLError
+
+__all__ = [
+    "NPS", "NPS_BREAKDOWN", "NPS_INTERVAL", "NPS_TEST", "NPS_BY", "CSAT", "CSAT_MEAN", "CES",
+    "CLI", "RETENTION_RATE", "CHURN_RATE", "REPEAT_PURCHASE_RATE", "RETURNING_RATIO",
+    "AVG_PURCHASE_VALUE", "PURCHASE_FREQUENCY", "CUSTOMER_VALUE", "CUSTOMER_LIFESPAN", "CLV",
+    "CAC", "CLV_CAC_RATIO", "COHORT_RETENTION", "PARTICIPATION_RATE", "REDEMPTION_RATE",
+    "ACTIVE_ENGAGEMENT_RATE",
+]
+
+CATEGORY = "Loyalty KPIs"
+
+DOC_SCORES = "Range of answers, whole numbers from 0 to 10; blank cells are skipped."
+DOC_WEIGHTS = "Optional range of weights (numbers >= 0), one per answer."
+DOC_IDS = "Range of customer ids, one per order."
+DOC_DATES = "Range of order dates, aligned with the customer ids."
+
+
+def _excel(f):
+    """Turn LoyaltyXLError into #VALUE! with a one-line message naming the cell."""
+    signature = inspect.signature(f)
+
+    @functools.wraps(f)
+    def wrapper(*args, **kwargs):
+        try:
+            return f(*args, **kwargs)
+        except LoyaltyXLError as err:
+            where = ""
+            if err.position is not None:
+                raw = signature.bind_partial(*args, **kwargs).arguments.get(err.argument)
+                if isinstance(raw, (list, tuple)):
+                    where = cells.locate(raw, err.argument, err.position)
+            return cells.error_result(err.describe(where))
+
+    return wrapper
+
+
+def _option(value, default):
+    """An optional single-cell argument: the default when missing or blank."""
+    value = cells.scalar(value)
+    if value is None:
+        return default
+    if isinstance(value, dict):
+        raise LoyaltyXLError("an option contains an Excel error", value=value.get("basicValue"))
+    return value
+
+
+def _flag(value, name, default=False):
+    value = _option(value, default)
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    if isinstance(value, (int, float)) and value in (0, 1):
+        return bool(value)
+    raise LoyaltyXLError(f"{name} must be TRUE or FALSE", argument=name, value=value,
+                         has_value=True)
+
+
+def _numbers(value, name):
+    return None if value is None else cells.read_numbers(value, name).values
+
+
+def _per_cell(kpi, *named, **options):
+    """Apply a count-based KPI to single cells, or cell by cell to ranges of the same size.
+
+    ``named`` holds (argument name, raw value) pairs. A result for ranges spills in their shape.
+    """
+    values, shape = [], None
+    for name, raw in named:
+        if raw is None:
+            values.append(None)
+            continue
+        read = cells.read_numbers(raw, name)
+        if read.values.size == 1:
+            values.append(read.values[0])
+            continue
+        if shape is not None and read.shape != shape:
+            raise LoyaltyXLError(f"{name} must be a single cell or a range of the same size as "
+                                 f"the other ranges ({shape[0]} x {shape[1]})", argument=name,
+                                 value=f"{read.shape[0]} x {read.shape[1]}", has_value=True)
+        shape = read.shape
+        values.append(read.values if read.values.size else None)
+    result = kpi(*values, **options)
+    return cells.number(result) if shape is None else cells.grid(result, shape)
+
+
+# --- Survey KPIs -----------------------------------------------------------------------------
+
+@func(category=CATEGORY)
+@arg("scores", "raw", doc=DOC_SCORES)
+@arg("weights", "raw", doc=DOC_WEIGHTS)
+@_excel
+def NPS(scores, weights=None):
+    """Net Promoter Score in points (-100 to 100): % promoters (9-10) minus % detractors (0-6)."""
+    return cells.number(kpis.net_promoter_score(_numbers(scores, "scores"),
+                                                weights=_numbers(weights, "weights")))
+
+
+@func(category=CATEGORY)
+@arg("scores", "raw", doc=DOC_SCORES)
+@arg("weights", "raw", doc=DOC_WEIGHTS)
+@_excel
+def NPS_BREAKDOWN(scores, weights=None):
+    """Spills a table: count and share of promoters, passives, detractors, the total and NPS."""
+    b = kpis.nps_breakdown(_numbers(scores, "scores"), weights=_numbers(weights, "weights"))
+    share_total = cells.number(1.0 if b.n else np.nan)
+    return [["", "Count", "Share"],
+            ["Promoters", b.promoters, cells.number(b.promoter_share)],
+            ["Passives", b.passives, cells.number(b.passive_share)],
+            ["Detractors", b.detractors, cells.number(b.detractor_share)],
+            ["Total", b.n, share_total],
+            ["NPS", cells.number(b.nps), ""]]
+
+
+@func(category=CATEGORY)
+@arg("scores", "raw", doc=DOC_SCORES)
+@arg("confidence", "raw", doc="Optional confidence level, default 0.95.")
+@arg("method", "raw", doc='Optional: "adjusted_wald" (default, Rocks 2016) or "wald".')
+@arg("weights", "raw", doc=DOC_WEIGHTS)
+@_excel
+def NPS_INTERVAL(scores, confidence=0.95, method="adjusted_wald", weights=None):
+    """Spills the low and high end of the NPS confidence interval, in points."""
+    ci = kpis.nps_interval(_numbers(scores, "scores"), confidence=_option(confidence, 0.95),
+                           method=_option(method, "adjusted_wald"),
+                           weights=_numbers(weights, "weights"))
+    return [[cells.number(ci.low), cells.number(ci.high)]]
+
+
+@func(category=CATEGORY)
+@arg("scores_a", "raw", doc="Answers of the first group, 0 to 10.")
+@arg("scores_b", "raw", doc="Answers of the second group, 0 to 10.")
+@arg("method", "raw", doc='Optional: "wald" (default) or "adjusted_wald".')
+@_excel
+def NPS_TEST(scores_a, scores_b, method="wald"):
+    """Spills the NPS difference (a - b, points), z and the two-sided p-value."""
+    t = kpis.nps_difference_test(_numbers(scores_a, "scores_a"), _numbers(scores_b, "scores_b"),
+                                 method=_option(method, "wald"))
+    return [[cells.number(t.difference), cells.number(t.z), cells.number(t.p_value)]]
+
+
+@func(category=CATEGORY)
+@arg("scores", "raw", doc=DOC_SCORES)
+@arg("segments", "raw", doc="Range of segments (region, channel...), one per answer.")
+@arg("confidence", "raw", doc="Optional confidence level, default 0.95.")
+@_excel
+def NPS_BY(scores, segments, confidence=0.95):
+    """Spills NPS per segment: segment, answers, NPS and the low and high end of its interval."""
+    table = kpis.nps_by_segment(_numbers(scores, "scores"), cells.read(segments, "segments").values,
+                                confidence=_option(confidence, 0.95))
+    rows = [["Segment", "Answers", "NPS", "Low", "High"]]
+    for segment, n, nps, low, high in table.itertuples(index=False):
+        rows.append([segment, n, cells.number(nps), cells.number(low), cells.number(high)])
+    return rows
+
+
+@func(category=CATEGORY)
+@arg("scores", "raw", doc="Range of answers on the declared scale; blank cells are skipped.")
+@arg("scale", "raw", doc='The scale: "1-5", "1-7", "1-10" or "0-10" (never guessed).')
+@arg("threshold", "raw", doc="Optional lowest satisfied answer; default the top two boxes.")
+@arg("weights", "raw", doc=DOC_WEIGHTS)
+@_excel
+def CSAT(scores, scale, threshold=None, weights=None):
+    """Customer satisfaction: share of satisfied answers (top two boxes of the scale)."""
+    return cells.number(kpis.csat(_numbers(scores, "scores"), scale=_option(scale, None),
+                                  threshold=_option(threshold, None),
+                                  weights=_numbers(weights, "weights")))
+
+
+@func(category=CATEGORY)
+@arg("scores", "raw", doc="Range of answers on the declared scale; blank cells are skipped.")
+@arg("scale", "raw", doc='The scale: "1-5", "1-7", "1-10" or "0-10".')
+@arg("weights", "raw", doc=DOC_WEIGHTS)
+@_excel
+def CSAT_MEAN(scores, scale, weights=None):
+    """Mean satisfaction answer on the declared scale."""
+    return cells.number(kpis.csat_mean(_numbers(scores, "scores"), scale=_option(scale, None),
+                                       weights=_numbers(weights, "weights")))
+
+
+@func(category=CATEGORY)
+@arg("scores", "raw", doc='Range of answers to "made it easy for me", 1-7 (or 1-5).')
+@arg("scale", "raw", doc='Optional: "1-7" (default) or "1-5".')
+@arg("method", "raw", doc='Optional: "mean" (default) or "share" (share agreeing).')
+@arg("reverse", "raw", doc="Optional TRUE for the legacy effort scale (lower = better).")
+@arg("weights", "raw", doc=DOC_WEIGHTS)
+@_excel
+def CES(scores, scale="1-7", method="mean", reverse=False, weights=None):
+    """Customer Effort Score: mean agreement that the company made it easy (or share agreeing)."""
+    return cells.number(kpis.customer_effort_score(
+        _numbers(scores, "scores"), scale=_option(scale, "1-7"), method=_option(method, "mean"),
+        reverse=_flag(reverse, "reverse"), weights=_numbers(weights, "weights")))
+
+
+@func(category=CATEGORY)
+@arg("recommend", "raw", doc="Answers 1-6 (1 = best): how likely to recommend us.")
+@arg("buy_again", "raw", doc="Answers 1-6 (1 = best): how likely to buy again.")
+@arg("other_products", "raw", doc="Answers 1-6 (1 = best): how likely to try other products.")
+@arg("method", "raw", doc='Optional: "points" (default, 0-100) or "mean" (raw 1-6 mean).')
+@arg("points", "raw", doc="Optional 6 cells: points for answers 1 to 6 (100,80,60,40,20,0).")
+@arg("weights", "raw", doc="Optional range of weights, one per respondent.")
+@_excel
+def CLI(recommend, buy_again, other_products, method="points", points=None, weights=None):
+    """Customer Loyalty Index (0-100): three 1-6 answers turned into points, averaged."""
+    table = kpis.survey.CLI_POINTS if points is None else _numbers(points, "points")
+    return cells.number(kpis.customer_loyalty_index(
+        _numbers(recommend, "recommend"), _numbers(buy_again, "buy_again"),
+        _numbers(other_products, "other_products"), points=table,
+        method=_option(method, "points"), weights=_numbers(weights, "weights")))
+
+
+# --- Customer KPIs ---------------------------------------------------------------------------
+
+@func(category=CATEGORY)
+@arg("customers_start", "raw", doc="Customers at the start of the period (a cell or a range).")
+@arg("customers_end", "raw", doc="Customers at the end of the period.")
+@arg("new_customers", "raw", doc="New customers acquired during the period.")
+@_excel
+def RETENTION_RATE(customers_start, customers_end, new_customers):
+    """Customer retention rate: (customers at end - new customers) / customers at start."""
+    return _per_cell(kpis.retention_rate, ("customers_start", customers_start),
+                     ("customers_end", customers_end), ("new_customers", new_customers))
+
+
+@func(category=CATEGORY)
+@arg("customers_start", "raw", doc="Customers at the start of the period (a cell or a range).")
+@arg("lost_customers", "raw", doc="Customers lost during the period.")
+@arg("new_customers", "raw", doc="Optional new customers (lost may include them).")
+@arg("customers_end", "raw", doc='Optional customers at the end (for method "complement").')
+@arg("method", "raw", doc='Optional: "lost" (default, lost / start) or "complement" (1 - CRR).')
+@_excel
+def CHURN_RATE(customers_start, lost_customers=None, new_customers=None, customers_end=None,
+               method="lost"):
+    """Customer churn rate: customers lost in the period / customers at its start."""
+    method = _option(method, "lost")
+
+    def churn(start, lost, new, end):
+        return kpis.churn_rate(start, lost, new_customers=new, customers_end=end, method=method)
+
+    return _per_cell(churn, ("customers_start", customers_start),
+                     ("lost_customers", lost_customers), ("new_customers", new_customers),
+                     ("customers_end", customers_end))
+
+
+@func(category=CATEGORY)
+@arg("customer_ids", "raw", doc=DOC_IDS)
+@_excel
+def REPEAT_PURCHASE_RATE(customer_ids):
+    """Repeat purchase rate: customers with 2 or more orders / customers with 1 or more."""
+    return cells.number(kpis.repeat_purchase_rate(cells.read(customer_ids,
+                                                             "customer_ids").values))
+
+
+@func(category=CATEGORY)
+@arg("customer_ids", "raw", doc=DOC_IDS)
+@_excel
+def RETURNING_RATIO(customer_ids):
+    """Returning customers (2+ orders) per one-time customer (exactly 1 order)."""
+    return cells.number(kpis.returning_to_one_time_ratio(
+        cells.read(customer_ids, "customer_ids").values))
+
+
+@func(category=CATEGORY)
+@arg("revenue", "raw", doc="Revenue (a cell or a range).")
+@arg("orders", "raw", doc="Number of orders.")
+@_excel
+def AVG_PURCHASE_VALUE(revenue, orders):
+    """Average purchase value: revenue / number of orders."""
+    return _per_cell(kpis.average_purchase_value, ("revenue", revenue), ("orders", orders))
+
+
+@func(category=CATEGORY)
+@arg("orders", "raw", doc="Number of orders (a cell or a range).")
+@arg("customers", "raw", doc="Number of unique customers who placed them.")
+@_excel
+def PURCHASE_FREQUENCY(orders, customers):
+    """Purchase frequency: orders / unique customers."""
+    return _per_cell(kpis.purchase_frequency, ("orders", orders), ("customers", customers))
+
+
+@func(category=CATEGORY)
+@arg("average_purchase_value", "raw", doc="Average purchase value.")
+@arg("purchase_frequency", "raw", doc="Purchase frequency (orders per customer).")
+@_excel
+def CUSTOMER_VALUE(average_purchase_value, purchase_frequency):
+    """Customer value: average purchase value * purchase frequency."""
+    return _per_cell(kpis.customer_value, ("average_purchase_value", average_purchase_value),
+                     ("purchase_frequency", purchase_frequency))
+
+
+@func(category=CATEGORY)
+@arg("customer_ids", "raw", doc=DOC_IDS)
+@arg("order_dates", "raw", doc=DOC_DATES)
+@_excel
+def CUSTOMER_LIFESPAN(customer_ids, order_dates):
+    """Average customer lifespan in years: mean time between first and last order."""
+    return cells.number(kpis.average_customer_lifespan(
+        cells.read(customer_ids, "customer_ids").values,
+        cells.read_dates(order_dates, "order_dates").values))
+
+
+@func(category=CATEGORY)
+@arg("average_purchase_value", "raw", doc="Average purchase value.")
+@arg("purchase_frequency", "raw", doc="Purchase frequency per year.")
+@arg("lifespan", "raw", doc="Average customer lifespan in years.")
+@arg("gross_margin", "raw", doc="Optional gross margin, 0 to 1 (default 1 = revenue).")
+@_excel
+def CLV(average_purchase_value, purchase_frequency, lifespan, gross_margin=1.0):
+    """Customer lifetime value: purchase value * frequency per year * lifespan in years."""
+    margin = _option(gross_margin, 1.0)
+
+    def clv(apv, frequency, years):
+        return kpis.customer_lifetime_value(apv, frequency, years, gross_margin=margin)
+
+    return _per_cell(clv, ("average_purchase_value", average_purchase_value),
+                     ("purchase_frequency", purchase_frequency), ("lifespan", lifespan))
+
+
+@func(category=CATEGORY)
+@arg("marketing_spend", "raw", doc="Marketing spend in the period.")
+@arg("new_customers", "raw", doc="New customers acquired in the same period.")
+@arg("sales_spend", "raw", doc="Optional sales spend in the period (default 0).")
+@_excel
+def CAC(marketing_spend, new_customers, sales_spend=0.0):
+    """Customer acquisition cost: (marketing + sales spend) / new customers."""
+    def cac(marketing, new, sales):
+        return kpis.customer_acquisition_cost(marketing, new,
+                                              sales_spend=0.0 if sales is None else sales)
+
+    return _per_cell(cac, ("marketing_spend", marketing_spend), ("new_customers", new_customers),
+                     ("sales_spend", cells.scalar(sales_spend)))
+
+
+@func(category=CATEGORY)
+@arg("clv", "raw", doc="Customer lifetime value.")
+@arg("cac", "raw", doc="Customer acquisition cost.")
+@_excel
+def CLV_CAC_RATIO(clv, cac):
+    """CLV to CAC ratio (3 or more is the usual rule of thumb)."""
+    return _per_cell(kpis.clv_cac_ratio, ("clv", clv), ("cac", cac))
+
+
+@func(category=CATEGORY)
+@arg("customer_ids", "raw", doc=DOC_IDS)
+@arg("order_dates", "raw", doc=DOC_DATES)
+@arg("period", "raw", doc='Optional: "month" (default), "week", "quarter" or "year".')
+@_excel
+def COHORT_RETENTION(customer_ids, order_dates, period="month"):
+    """Spills the cohort matrix: share of each first-order cohort ordering k periods later."""
+    matrix = kpis.cohort_retention(cells.read(customer_ids, "customer_ids").values,
+                                   cells.read_dates(order_dates, "order_dates").values,
+                                   period=_option(period, "month"))
+    rows = [["Cohort", "Customers", *matrix.columns[1:]]]
+    for label, values in zip(matrix.index, matrix.to_numpy(dtype=float).tolist()):
+        rows.append([label, *("" if v != v else v for v in values)])
+    return rows
+
+
+# --- Loyalty programme -----------------------------------------------------------------------
+
+@func(category=CATEGORY)
+@arg("members", "raw", doc="Programme members (a cell or a range).")
+@arg("customers", "raw", doc="All customers.")
+@_excel
+def PARTICIPATION_RATE(members, customers):
+    """Loyalty-programme participation rate: members / all customers."""
+    return _per_cell(kpis.participation_rate, ("members", members), ("customers", customers))
+
+
+@func(category=CATEGORY)
+@arg("redeemed", "raw", doc="Rewards or points redeemed.")
+@arg("issued", "raw", doc="Rewards or points issued.")
+@arg("carry_over", "raw", doc="Optional TRUE if rewards issued earlier may be redeemed.")
+@_excel
+def REDEMPTION_RATE(redeemed, issued, carry_over=False):
+    """Redemption rate: rewards (or points) redeemed / issued."""
+    allow = _flag(carry_over, "carry_over")
+
+    def rate(done, given):
+        return kpis.redemption_rate(done, given, carry_over=allow)
+
+    return _per_cell(rate, ("redeemed", redeemed), ("issued", issued))
+
+
+@func(category=CATEGORY)
+@arg("active_members", "raw", doc="Members who earned or redeemed in the window (90 days).")
+@arg("members", "raw", doc="All programme members.")
+@_excel
+def ACTIVE_ENGAGEMENT_RATE(active_members, members):
+    """Active engagement rate: members active in the window / all members."""
+    return _per_cell(kpis.active_engagement_rate, ("active_members", active_members),
+                     ("members", members))
