@@ -66,6 +66,110 @@ def excel(
     typer.echo(instructions(runtime, out))
 
 
+INPUT_HELP = "CSV, Parquet, book.xlsx[#Sheet or #Table] or db.duckdb#table"
+
+
+def _engine_options(orders, responses, spend, members, events, maps, period, periods, until,
+                    activity_days, trailing_months, csat_scale, ces_scale, strict):
+    return dict(orders=orders, responses=responses, spend=spend, members=members,
+                events=events, mapping=maps, period=period, periods=periods, until=until,
+                activity_days=activity_days, trailing_months=trailing_months,
+                csat_scale=csat_scale, ces_scale=ces_scale, strict=strict)
+
+
+def run_engine(options, *, quiet=False):
+    """The period engine with a progress bar (on a terminal) and the quality summary."""
+    from loyalty_xl.engine import analyse
+
+    inputs = {k: options.pop(k) for k in ("orders", "responses", "spend", "members", "events")}
+    inputs = {k: (str(v) if v is not None else None) for k, v in inputs.items()}
+    with _progress(quiet) as step:
+        result = analyse(inputs.pop("orders"), progress=step, **inputs, **options)
+    typer.echo(result.quality.summary(), err=True)
+    return result
+
+
+class _progress:
+    """A rich spinner with the current step when stderr is a terminal; silent otherwise."""
+
+    def __init__(self, quiet):
+        self.quiet = quiet
+        self.live = None
+
+    def __enter__(self):
+        if self.quiet or not sys.stderr.isatty():
+            return lambda text: None
+        from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+        self.live = Progress(SpinnerColumn(), TextColumn("{task.description}"),
+                             TimeElapsedColumn(), transient=True, console=_console())
+        self.live.start()
+        task = self.live.add_task("starting")
+        return lambda text: self.live.update(task, description=text)
+
+    def __exit__(self, *exc):
+        if self.live is not None:
+            self.live.stop()
+
+
+def _console():
+    from rich.console import Console
+
+    return Console(stderr=True)
+
+
+@app.command()
+@domain_errors
+def periods(
+    orders: Path = typer.Option(..., "--orders", help=f"Orders: {INPUT_HELP}."),
+    responses: Path = typer.Option(None, "--responses", help="Survey answers (long format)."),
+    spend: Path = typer.Option(None, "--spend", help="Marketing and sales spend."),
+    members: Path = typer.Option(None, "--members", help="Loyalty-programme members."),
+    events: Path = typer.Option(None, "--events", help="Loyalty-programme events."),
+    maps: list[str] = typer.Option(None, "--map", help="column=SourceColumn (repeatable)."),
+    period: str = typer.Option("month", "--period-type", help="month, week, quarter or year."),
+    periods_: int = typer.Option(13, "--periods", help="How many periods, ending with --period."),
+    until: str = typer.Option(None, "--period", help="The last period, e.g. 2026-10 "
+                                                     "(default: the latest in the data)."),
+    activity_days: int = typer.Option(365, help="Activity window in days."),
+    trailing_months: int = typer.Option(12, help="Trailing window of value KPIs in months."),
+    csat_scale: str = typer.Option("1-5", help="CSAT scale: 1-5, 1-7, 1-10 or 0-10."),
+    ces_scale: str = typer.Option("1-7", help="CES scale: 1-7 or 1-5."),
+    strict: bool = typer.Option(False, "--strict", help="Fail on any excluded row."),
+    out: Path = typer.Option(..., "--out", "-o", help="Output: .csv, .parquet or .xlsx."),
+    force: bool = typer.Option(False, "--force", help="Overwrite --out if it exists."),
+):
+    """Compute every KPI per period from event data and write the table."""
+    from loyalty_xl.files import atomic_path, check_writable
+
+    suffix = out.suffix.lower()
+    if suffix not in (".csv", ".parquet", ".xlsx"):
+        raise LoyaltyXLError("--out must end in .csv, .parquet or .xlsx", argument="out",
+                             value=str(out))
+    check_writable(out, force=force)
+    result = run_engine(_engine_options(orders, responses, spend, members, events, maps,
+                                        period, periods_, until, activity_days,
+                                        trailing_months, csat_scale, ces_scale, strict))
+    table = result.periods
+    with atomic_path(out, force=force) as tmp:
+        if suffix == ".csv":
+            table.to_csv(tmp, index=False)
+        elif suffix == ".parquet":
+            table.to_parquet(tmp, index=False)
+        else:
+            _write_xlsx(table, result, tmp)
+    typer.echo(f"wrote {out} ({len(table)} periods)")
+
+
+def _write_xlsx(table, result, path):
+    import pandas as pd
+
+    with pd.ExcelWriter(path, engine="openpyxl") as writer:
+        table.to_excel(writer, sheet_name="Periods", index=False)
+        result.cohorts.to_excel(writer, sheet_name="Cohorts")
+        result.quality.table().to_excel(writer, sheet_name="Data quality", index=False)
+
+
 def main() -> None:  # pragma: no cover - the console script calls app directly
     app(prog_name="loyalty-xl")
 

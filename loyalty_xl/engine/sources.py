@@ -1,0 +1,208 @@
+"""Inputs of the period engine: files, sheets, DataFrames or Ibis tables, as Ibis tables.
+
+A source is one of:
+
+- a path to a CSV (``.csv``, ``.csv.gz``, ``.tsv``) or Parquet (``.parquet``) file;
+- a path to an Excel workbook, optionally with ``#name`` for a sheet or an Excel Table
+  (``book.xlsx#Orders``); without a name, the first sheet;
+- a path to a DuckDB database with ``#table`` (``shop.duckdb#orders``);
+- a pandas DataFrame;
+- an Ibis table (on the engine's connection or any other backend Ibis supports).
+
+Every table gets a ``_row`` column: the row's number as the user sees it in the source (the CSV
+line, the Excel row, the DataFrame position + 1), for the data-quality report.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import ibis
+import pandas as pd
+
+from loyalty_xl.errors import LoyaltyXLError
+
+# Column contracts: required columns, then optional ones.
+CONTRACTS = {
+    "orders": (("customer_id", "order_date", "amount"), ("order_id", "segment")),
+    "responses": (("answered_at", "metric", "score"),
+                  ("respondent_id", "customer_id", "segment", "weight")),
+    "spend": (("amount",), ("date", "period", "kind", "channel")),
+    "members": (("customer_id", "joined_at"), ()),
+    "events": (("customer_id", "date", "kind", "points"), ()),
+}
+
+
+@dataclass
+class Source:
+    """One input, loaded: the table with canonical column names and ``_row``."""
+
+    name: str
+    label: str  # how the data-quality report names it: a file name, "DataFrame", ...
+    table: ibis.Table
+    columns: tuple[str, ...] = field(default=())
+
+
+def parse_mapping(items) -> dict[str, str]:
+    """``["order_date=Bestelldatum", ...]`` -> {"order_date": "Bestelldatum"}."""
+    mapping = {}
+    for item in items or ():
+        canonical, sep, source = str(item).partition("=")
+        if not sep or not canonical.strip() or not source.strip():
+            raise LoyaltyXLError("a column mapping must look like column=SourceColumn",
+                                 argument="map", value=item)
+        mapping[canonical.strip()] = source.strip()
+    return mapping
+
+
+def load(con, name: str, spec, mapping: dict[str, str] | None = None) -> Source:
+    """Load input ``name`` from ``spec`` and check its columns against the contract."""
+    required, optional = CONTRACTS[name]
+    table, label, offset = _read(con, name, spec)
+    mapping = {k: v for k, v in (mapping or {}).items() if k in required + optional}
+    present = list(table.columns)
+    renames, found = {}, []
+    for column in required + optional:
+        source_column = mapping.get(column, column)
+        match = _find(present, source_column)
+        if match is None:
+            if column in required:
+                raise LoyaltyXLError(
+                    f"{name} input {label} has no column {source_column!r}"
+                    f"{f' (for {column})' if source_column != column else ''}; "
+                    f"its columns are: {', '.join(map(str, present)) or 'none'}",
+                    argument=name)
+            continue
+        renames[column] = match
+        found.append(column)
+    if name == "spend" and not {"date", "period"} & set(found):
+        raise LoyaltyXLError(f"spend input {label} needs a column 'date' or 'period'; its "
+                             f"columns are: {', '.join(map(str, present))}", argument=name)
+    table = table.select(**{c: table[renames[c]] for c in found},
+                         _row=ibis.row_number() + offset)
+    return Source(name, label, table, tuple(found))
+
+
+def _find(present, wanted):
+    if wanted in present:
+        return wanted
+    lowered = {str(c).strip().lower(): c for c in present}
+    return lowered.get(str(wanted).strip().lower())
+
+
+def _read(con, name, spec):
+    """(table, label, offset): offset turns a 0-based row_number() into the user's row."""
+    if isinstance(spec, pd.DataFrame):
+        return ibis.memtable(_text_frame(spec)), "DataFrame", 1
+    if isinstance(spec, ibis.Table):
+        return spec, "Ibis table", 1
+    text = str(spec)
+    path_text, _, part = text.partition("#")
+    path = Path(path_text)
+    if not path.exists():
+        raise LoyaltyXLError(f"{name} input {path} does not exist", argument=name)
+    suffixes = "".join(path.suffixes).lower()
+    try:
+        if suffixes.endswith((".csv", ".csv.gz", ".tsv", ".txt", ".tsv.gz")):
+            return (con.read_csv(str(path), all_varchar=True, header=True,
+                                 table_name=_table_name(name)), path.name, 2)
+        if suffixes.endswith((".parquet", ".pq")):
+            return con.read_parquet(str(path), table_name=_table_name(name)), path.name, 1
+        if suffixes.endswith((".xlsx", ".xlsm")):
+            frame, header_row, where = read_workbook(path, part or None, name)
+            return ibis.memtable(_text_frame(frame)), f"{path.name}{where}", header_row + 1
+        if suffixes.endswith((".duckdb", ".db", ".ddb")):
+            if not part:
+                raise LoyaltyXLError(f"{name} input {path}: name the table, e.g. "
+                                     f"{path.name}#{name}", argument=name)
+            alias = _table_name(name)
+            con.attach(str(path), name=alias, read_only=True)  # read in place, no copy
+            return con.table(part, database=alias), f"{path.name}#{part}", 1
+    except LoyaltyXLError:
+        raise
+    except Exception as err:  # the reader's own message, on one line
+        raise LoyaltyXLError(f"{name} input {path} could not be read: "
+                             f"{' '.join(str(err).split())[:300]}", argument=name) from None
+    raise LoyaltyXLError(f"{name} input {path}: unknown file type (use .csv, .parquet, .xlsx "
+                         "or .duckdb#table)", argument=name)
+
+
+_counter = iter(range(1, 1 << 62))
+
+
+def _table_name(name):
+    return f"loyalty_{name}_{next(_counter)}"
+
+
+def _text_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """Object columns as strings (so Ibis sees one type), other columns untouched."""
+    out = frame.copy()
+    out.columns = [str(c) for c in out.columns]
+    for column in out.columns:
+        if out[column].dtype == object or str(out[column].dtype).startswith("string"):
+            values = out[column].astype(object)
+            out[column] = values.where(values.isna(), values.astype(str)).astype(object)
+    return out
+
+
+def read_workbook(path: Path, part: str | None, name: str):
+    """A sheet or an Excel Table of a workbook as a DataFrame of cell values.
+
+    Returns (frame, header row number, " (sheet)" label). openpyxl reads through defusedxml
+    when it is installed (a dependency of loyalty-xl), so untrusted workbooks are safe to read.
+    """
+    import openpyxl
+
+    book = openpyxl.load_workbook(path, data_only=True)
+    sheet, cells_range, where = None, None, ""
+    if part:
+        if part in book.sheetnames:
+            sheet, where = book[part], f" (sheet {part})"
+        else:
+            for ws in book.worksheets:
+                for table_name, ref in ws.tables.items():
+                    if table_name.lower() == part.lower():
+                        sheet, cells_range, where = ws, ref, f" (table {table_name})"
+            if sheet is None:
+                tables = [t for ws in book.worksheets for t in ws.tables]
+                raise LoyaltyXLError(
+                    f"{name} input {path.name} has no sheet or table {part!r}; sheets: "
+                    f"{', '.join(book.sheetnames)}; tables: {', '.join(tables) or 'none'}",
+                    argument=name)
+    else:
+        sheet = book.worksheets[0]
+    if cells_range:
+        rows = [[c.value for c in row] for row in sheet[cells_range]]
+        header_row = sheet[cells_range][0][0].row
+    else:
+        rows = [list(r) for r in sheet.iter_rows(values_only=True)]
+        header_row = 1
+        while rows and all(v is None for v in rows[0]):  # leading empty rows
+            rows.pop(0)
+            header_row += 1
+    if not rows:
+        return pd.DataFrame(), header_row, where
+    header = [str(h).strip() if h is not None else f"column {i + 1}"
+              for i, h in enumerate(rows[0])]
+    body = rows[1:]
+    while body and all(v is None or str(v).strip() == "" for v in body[-1]):
+        body.pop()  # trailing empty rows are not data
+    frame = pd.DataFrame(body, columns=header, dtype=object)
+    for column in frame.columns:  # dates and numbers as text, as in a CSV export
+        frame[column] = frame[column].map(_cell_text)
+    return frame, header_row, where
+
+
+def _cell_text(value):
+    import datetime as dt
+
+    if value is None:
+        return None
+    if isinstance(value, dt.datetime):
+        return value.isoformat(sep=" ")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
