@@ -72,7 +72,7 @@ REGISTRY = {
     "repeat_purchase_rate": (ids.map(lambda i: ((i,), {})), (0, 1)),
     "returning_to_one_time_ratio": (ids.map(lambda i: ((i,), {})), (0, math.inf)),
     "average_purchase_value": (st.tuples(amounts, counts).map(lambda p: (p, {})),
-                               (0, math.inf)),
+                               (0, math.inf)),  # (amounts >= 0 here; net revenue may be < 0)
     "purchase_frequency": (ordered_pair().map(lambda p: ((p[1], p[0]), {})), (1, math.inf)),
     "customer_value": (st.tuples(amounts, amounts).map(lambda p: (p, {})), (0, math.inf)),
     "average_customer_lifespan": (orders().map(lambda o: (o, {})), (0, 7)),

@@ -36,7 +36,7 @@ def load_sample() -> dict[str, pd.DataFrame]:
 
 def generate(customers: int = 3000, months: int = 24, *, start: str = "2024-11-01",
              seed: int = 7, orders_per_year: float = 3.0, survey_share: float = 0.25,
-             dirty: bool = False) -> dict[str, pd.DataFrame]:
+             dirty: bool = False, text_ids: bool = True) -> dict[str, pd.DataFrame]:
     """Generate a realistic data set.
 
     Parameters
@@ -54,6 +54,8 @@ def generate(customers: int = 3000, months: int = 24, *, start: str = "2024-11-0
     dirty : bool
         Add a few broken rows (missing ids, bad dates, off-scale scores, duplicate order ids)
         as real exports have, for the data-quality report.
+    text_ids : bool
+        Ids as text ("C0000042") like most exports, or as integers (faster for 10^7 rows).
     """
     rng = np.random.default_rng(seed)
     t0 = np.datetime64(start, "D")
@@ -83,10 +85,12 @@ def generate(customers: int = 3000, months: int = 24, *, start: str = "2024-11-0
     refund = rng.random(cust.size) < 0.01
     amount[refund] = -np.round(amount[refund] * rng.uniform(0.2, 1.0, refund.sum()), 2)
     dates = t0 + when.astype(int).astype("timedelta64[D]")
-    ids = np.array([f"C{i:07d}" for i in range(customers)], dtype=object)
+    ids = np.array([f"C{i:07d}" for i in range(customers)], dtype=object) if text_ids \
+        else np.arange(customers)
     channel = np.where(rng.random(customers) < 0.6, "online", "store")
     orders = pd.DataFrame({
-        "order_id": [f"O{i:08d}" for i in range(cust.size)],
+        "order_id": [f"O{i:08d}" for i in range(cust.size)] if text_ids
+        else np.arange(cust.size),
         "customer_id": ids[cust], "order_date": dates.astype(str), "amount": amount,
         "segment": channel[cust]})
     tables = {"orders": orders}
@@ -104,7 +108,8 @@ def _responses(rng, cust, dates, loyalty, ids, channel, share):
     answered_at = dates[asked] + rng.integers(0, 8, asked.size).astype("timedelta64[D]")
     mood = np.clip(loyalty[c] + rng.normal(0, 0.22, asked.size), 0, 1)
     frames = []
-    respondent = np.array([f"R{i:08d}" for i in asked], dtype=object)
+    respondent = np.array([f"R{i:08d}" for i in asked], dtype=object) \
+        if ids.dtype == object else asked
 
     def add(metric, score, who=slice(None)):
         frames.append(pd.DataFrame({

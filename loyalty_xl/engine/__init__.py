@@ -199,6 +199,7 @@ def _connection(orders):
             pass
     con = ibis.duckdb.connect()
     con.raw_sql("SET preserve_insertion_order = true")
+    con.raw_sql("SET enable_progress_bar = false")  # the command line shows its own
     return con
 
 
@@ -304,7 +305,8 @@ def _orders(src: Source, quality: DataQuality, scratch: _Scratch):
               (parsed.amount.isnull() | parsed.amount.isinf() | parsed.amount.isnan(),
                "unparseable amount", parsed.raw_amount)]
     parsed = _reasons(parsed, checks)
-    if "order_id" in src.columns:
+    if "order_id" in src.columns and _has_duplicates(parsed.filter(parsed.reason.isnull()),
+                                                      "order_id"):
         first = ibis.row_number().over(group_by=[parsed.order_id, parsed.reason.isnull()],
                                        order_by=parsed._row)
         duplicate = parsed.reason.isnull() & parsed.order_id.notnull() & (first > 0)
@@ -320,6 +322,13 @@ def _orders(src: Source, quality: DataQuality, scratch: _Scratch):
                      f"{float(refunds['total'][0]):,.2f}) reduce revenue in their period; "
                      "they are not orders and do not make a customer active")
     return _account(src, parsed, quality, notes).select("cid", "day", "amount")
+
+
+def _has_duplicates(table, column) -> bool:
+    """Whether a column has a repeated non-null value (cheaper than ranking every row)."""
+    counts = table.filter(table[column].notnull()).agg(
+        n=_.count(), distinct=table[column].nunique()).execute()
+    return int(counts["n"][0]) != int(counts["distinct"][0])
 
 
 def _responses(src: Source, config: Settings, quality: DataQuality, scratch: _Scratch):
@@ -440,11 +449,15 @@ class _Run:
             "k": range(len(self.ordinals)), "p": self.ordinals, "s": self.starts[:-1],
             "e": self.starts[1:]}))
         self.index = pd.Index([P.label(self.kind, p) for p in self.ordinals], name="period")
-        # Customer x period: orders (amount >= 0), net revenue, first and last order day.
         is_order = orders.amount >= 0
+        # Customer x period: orders (amount >= 0), net revenue, first and last order day, and
+        # "reach": the last period whose start the customer is still active at (ordinal of the
+        # last order day + the activity window).
+        reach = P.ordinal_expr(self.kind, orders.day + ibis.interval(days=config.activity_days))
         self.cp = scratch.keep(orders.group_by(["cid", "p"]).agg(
             n=is_order.sum().cast("int64"), revenue=_.amount.sum(),
-            first=_.d.min(where=is_order), last=_.d.max(where=is_order)).order_by("p"))
+            first=_.d.min(where=is_order), last=_.d.max(where=is_order),
+            reach=reach.max(where=is_order)))
 
     def _frame(self, expr, columns):
         """Execute a per-k expression into a frame indexed like the report."""
@@ -453,58 +466,93 @@ class _Run:
         return frame[columns]
 
     def customer_table(self) -> pd.DataFrame:
-        cfg, cp = self.config, self.cp
-        first_k, last_k = self.ordinals[0], self.ordinals[-1]
-        # Orders, revenue, ordering customers in each period.
-        within = cp.filter((cp.p >= first_k) & (cp.p <= last_k)).group_by("p").agg(
-            orders=_.n.sum(), revenue=_.revenue.sum(), customers=(_.n > 0).sum())
-        within = within.join(self.period_table, "p").select("k", "orders", "revenue",
-                                                            "customers")
-        table = self._frame(within, ["orders", "revenue", "customers"]).fillna(0)
-        # Activity spells: runs of orders with gaps of at most the activity window.
-        days = self.orders.filter(_.amount >= 0).select("cid", "d").distinct()
-        w = ibis.window(group_by="cid", order_by="d")
-        gap = days.d - days.d.lag().over(w)
-        days = days.mutate(new=(gap.isnull() | (gap > cfg.activity_days)).cast("int64"))
-        days = days.mutate(spell=days.new.cumsum().over(w))
-        spells = days.group_by(["cid", "spell"]).agg(start=_.d.min(), last=_.d.max())
-        spells = self.scratch.keep(spells.mutate(prev_last=spells["last"].lag().over(
-            ibis.window(group_by="cid", order_by="spell"))))
-        bounds = ibis.memtable(pd.DataFrame({"k": range(len(self.starts)), "b": self.starts}))
-        active = spells.cross_join(bounds).filter(
-            (_.start < _.b) & (_.b <= _["last"] + cfg.activity_days)).group_by("k").agg(
-            n=_.count()).execute().set_index("k")["n"].reindex(range(len(self.starts)),
-                                                              fill_value=0)
-        started = spells.cross_join(self.period_table).filter(
-            (_.start >= _.s) & (_.start < _.e)).group_by("k").agg(
-            new_customers=(_.spell == 1).sum(),
-            reactivated_customers=((_.spell > 1)
-                                   & (_.prev_last + cfg.activity_days < _.s)).sum(),
-            # Acquired and still active at the end: when the activity window is shorter than
-            # a period, a new customer can lapse again within it.
-            acquired=(((_.spell == 1) | (_.prev_last + cfg.activity_days < _.s))
-                      & (_["last"] + cfg.activity_days >= _.e)).sum())
-        table = table.join(self._frame(started, ["new_customers", "reactivated_customers",
-                                                 "acquired"]).fillna(0))
-        table["customers_start"] = active.to_numpy()[:-1]
-        table["customers_end"] = active.to_numpy()[1:]
-        table["lost_customers"] = table.customers_start - (table.customers_end - table.acquired)
-        # Trailing window and history up to each period's end, one grouped query per period.
-        parts = []
-        for k, p in enumerate(self.ordinals):
-            in_window = cp.p >= p - self.window + 1
-            per_customer = cp.filter(cp.p <= p).group_by("cid").agg(
-                first=_.first.min(), last=_["last"].max(), n=_.n.sum(where=in_window),
-                revenue=_.revenue.sum(where=in_window))
-            parts.append(per_customer.agg(
-                k=ibis.literal(k), customers_total=_.first.count(),
-                lifespan_days=(_["last"] - _.first).mean(),
-                window_orders=_.n.sum(), window_revenue=_.revenue.sum(),
-                window_customers=(_.n > 0).sum(), window_repeat=(_.n >= 2).sum()))
-        history = self._frame(ibis.union(*parts), [
-            "customers_total", "lifespan_days", "window_orders", "window_revenue",
-            "window_customers", "window_repeat"])
-        table = table.join(history)
+        """Counts per period from the customer x period table, in one window and one grouping.
+
+        Take each customer's periods with orders, in order: row i (period p_i, last order day
+        last_i, reach_i = the last period whose start they are still active at) is the
+        customer's latest row for the periods p_i .. p_{i+1} - 1. So per row:
+
+        - active at the starts of periods p_i + 1 .. min(reach_i, p_{i+1});
+        - lost in period reach_i when p_i < reach_i < p_{i+1} (active at its start, and no new
+          order before lapsing); or lost in p_i itself when the previous row made them active
+          at its start and reach_i = p_i (a window shorter than a period lapses within it);
+        - acquired in p_i when the previous row's reach < p_i (or there is none), and still
+          active at the period's end: new (no previous row) or reactivated (one);
+        - in the trailing window for p_i .. min(p_i + L - 1, p_{i+1} - 1), with two or more
+          orders in it until min(p_{i+1} - 1, (p_i if n_i >= 2 else p_{i-1}) + L - 1);
+        - its last order day is "the last order so far" for p_i .. p_{i+1} - 1.
+
+        Each becomes +value at the first period and -value after the last; one grouped sum and
+        a cumulative sum give every count. (An order on day d makes a customer active at every
+        period start b with d < b <= d + activity window.)
+        """
+        cp, n_periods = self.cp, len(self.ordinals)
+        p0, p_last = self.ordinals[0], self.ordinals[-1]
+        size = self.window
+        rows = cp.filter((cp.n > 0) & (cp.p <= p_last))
+        w = ibis.window(group_by="cid", order_by="p")
+        rows = rows.mutate(prev_p=rows.p.lag().over(w), prev_reach=rows.reach.lag().over(w),
+                           next_p=rows.p.lead().over(w))
+        rows = self.scratch.keep(rows.select(
+            "p", "n", "first", "last", "reach", "prev_p", "prev_reach",
+            next_p=ibis.coalesce(rows.next_p, p_last + 1)))
+        r = rows
+        fresh = r.prev_p.isnull() | (r.prev_reach < r.p)  # not active at the start of p
+        repeat_from = ibis.cases((r.n >= 2, r.p), else_=r.prev_p)
+        spans = {  # measure: (first period, last period, value, condition)
+            "customers_start": (r.p + 1, ibis.least(r.reach, r.next_p), 1, None),
+            "lost_customers": (r.reach, r.reach, 1, (r.reach < r.next_p) & (r.reach > r.p)),
+            # Active at the start of p through the previous row, ordered in p, lapsed within p
+            # (only when the activity window is shorter than a period).
+            "lost_within": (r.p, r.p, 1, (r.prev_reach >= r.p) & (r.reach == r.p)),
+            "acquired": (r.p, r.p, 1, fresh & (r.reach > r.p)),
+            "new_customers": (r.p, r.p, 1, r.prev_p.isnull()),
+            "reactivated_customers": (r.p, r.p, 1, r.prev_p.notnull() & (r.prev_reach < r.p)),
+            "customers_total": (r.p, ibis.literal(p_last), 1, r.prev_p.isnull()),
+            "first_days": (r.p, ibis.literal(p_last), r["first"], r.prev_p.isnull()),
+            "last_days": (r.p, r.next_p - 1, r["last"], None),
+            "window_customers": (r.p, ibis.least(r.p + size - 1, r.next_p - 1), 1, None),
+            "window_repeat": (r.p, ibis.least(r.next_p - 1, repeat_from + size - 1), 1,
+                              repeat_from.notnull()),
+        }
+        events = []
+        for name, (first, last, value, condition) in spans.items():
+            chosen = r if condition is None else r.filter(condition)
+            lo = ibis.greatest(first, p0)
+            hi = last + 1
+            value = ibis.literal(value, "int64") if isinstance(value, int) else value
+            for at, sign in ((lo, 1), (hi, -1)):
+                # Activity reaches the boundary after the last period (its customers_end).
+                part = chosen.filter((last >= first) & (hi > p0) & (lo <= p_last + 1))
+                events.append(part.select(measure=ibis.literal(name), at=at.cast("int64"),
+                                          delta=value.cast("int64") * sign))
+        totals = ibis.union(*events).group_by(["measure", "at"]).agg(
+            delta=_.delta.sum()).execute()
+        grid = totals.pivot_table(index="at", columns="measure", values="delta",
+                                  aggfunc="sum").reindex(range(p0, p_last + 2)).fillna(0)
+        counts = grid.cumsum().loc[p0:p_last].reindex(columns=list(spans), fill_value=0)
+        table = pd.DataFrame(index=self.index)
+        for name in spans:
+            table[name] = counts[name].to_numpy()
+        ends = grid.cumsum()["customers_start"] if "customers_start" in grid else None
+        table["customers_end"] = (ends.loc[p0 + 1:p_last + 1].to_numpy() if ends is not None
+                                  else np.zeros(n_periods))
+        table["lost_customers"] += table.pop("lost_within")
+        with np.errstate(invalid="ignore", divide="ignore"):
+            table["lifespan_days"] = np.where(
+                table.customers_total > 0,
+                (table.last_days - table.first_days) / table.customers_total.replace(0, 1),
+                np.nan)
+        # Additive per-period sums: orders, net revenue, ordering customers, window sums.
+        per_period = cp.filter((cp.p > p0 - size) & (cp.p <= p_last)).group_by("p").agg(
+            orders=_.n.sum(), revenue=_.revenue.sum(), customers=(_.n > 0).sum()).execute()
+        per_period = per_period.set_index("p").reindex(range(p0 - size + 1, p_last + 1)).fillna(0)
+        for column in ("orders", "revenue"):
+            values = per_period[column].to_numpy()
+            table[f"window_{column}"] = [values[k:k + size].sum() for k in range(n_periods)]
+        current = per_period.loc[self.ordinals]
+        for column in ("orders", "revenue", "customers"):
+            table[column] = current[column].to_numpy()
         table["period_start"] = self.dates[:-1]
         table["period_end"] = [d - dt.timedelta(days=1) for d in self.dates[1:]]
         return table

@@ -59,9 +59,9 @@ def parse_mapping(items) -> dict[str, str]:
 def load(con, name: str, spec, mapping: dict[str, str] | None = None) -> Source:
     """Load input ``name`` from ``spec`` and check its columns against the contract."""
     required, optional = CONTRACTS[name]
-    table, label, offset = _read(con, name, spec)
+    table, label, offset, row_column = _read(con, name, spec)
     mapping = {k: v for k, v in (mapping or {}).items() if k in required + optional}
-    present = list(table.columns)
+    present = [c for c in table.columns if c != row_column]
     renames, found = {}, []
     for column in required + optional:
         source_column = mapping.get(column, column)
@@ -79,8 +79,8 @@ def load(con, name: str, spec, mapping: dict[str, str] | None = None) -> Source:
     if name == "spend" and not {"date", "period"} & set(found):
         raise LoyaltyXLError(f"spend input {label} needs a column 'date' or 'period'; its "
                              f"columns are: {', '.join(map(str, present))}", argument=name)
-    table = table.select(**{c: table[renames[c]] for c in found},
-                         _row=ibis.row_number() + offset)
+    row = table[row_column] + offset if row_column else ibis.row_number() + offset
+    table = table.select(**{c: table[renames[c]] for c in found}, _row=row)
     return Source(name, label, table, tuple(found))
 
 
@@ -92,11 +92,16 @@ def _find(present, wanted):
 
 
 def _read(con, name, spec):
-    """(table, label, offset): offset turns a 0-based row_number() into the user's row."""
+    """(table, label, offset, row column).
+
+    The row column, when there is one, numbers the source's rows from 0 (DuckDB's
+    file_row_number for Parquet); otherwise row_number() does. offset turns either into the
+    row as the user sees it (the CSV line, the Excel row).
+    """
     if isinstance(spec, pd.DataFrame):
-        return ibis.memtable(_text_frame(spec)), "DataFrame", 1
+        return ibis.memtable(_text_frame(spec)), "DataFrame", 1, None
     if isinstance(spec, ibis.Table):
-        return spec, "Ibis table", 1
+        return spec, "Ibis table", 1, None
     text = str(spec)
     path_text, _, part = text.partition("#")
     path = Path(path_text)
@@ -106,19 +111,22 @@ def _read(con, name, spec):
     try:
         if suffixes.endswith((".csv", ".csv.gz", ".tsv", ".txt", ".tsv.gz")):
             return (con.read_csv(str(path), all_varchar=True, header=True,
-                                 table_name=_table_name(name)), path.name, 2)
+                                 table_name=_table_name(name)), path.name, 2, None)
         if suffixes.endswith((".parquet", ".pq")):
-            return con.read_parquet(str(path), table_name=_table_name(name)), path.name, 1
+            if con.name == "duckdb":  # the row number for free, without a window
+                return (con.read_parquet(str(path), table_name=_table_name(name),
+                                         file_row_number=True), path.name, 1, "file_row_number")
+            return con.read_parquet(str(path), table_name=_table_name(name)), path.name, 1, None
         if suffixes.endswith((".xlsx", ".xlsm")):
             frame, header_row, where = read_workbook(path, part or None, name)
-            return ibis.memtable(_text_frame(frame)), f"{path.name}{where}", header_row + 1
+            return ibis.memtable(_text_frame(frame)), f"{path.name}{where}", header_row + 1, None
         if suffixes.endswith((".duckdb", ".db", ".ddb")):
             if not part:
                 raise LoyaltyXLError(f"{name} input {path}: name the table, e.g. "
                                      f"{path.name}#{name}", argument=name)
             alias = _table_name(name)
             con.attach(str(path), name=alias, read_only=True)  # read in place, no copy
-            return con.table(part, database=alias), f"{path.name}#{part}", 1
+            return con.table(part, database=alias), f"{path.name}#{part}", 1, None
     except LoyaltyXLError:
         raise
     except Exception as err:  # the reader's own message, on one line

@@ -222,7 +222,8 @@ def average_purchase_value(revenue, orders):
 
     Parameters
     ----------
-    revenue : float or array (>= 0)
+    revenue : float or array
+        May be net of refunds, so it may be negative.
     orders : int or array of int
 
     Returns
@@ -233,14 +234,14 @@ def average_purchase_value(revenue, orders):
     Raises
     ------
     LoyaltyXLError
-        Negative or non-numeric revenue; orders not whole numbers >= 0.
+        Non-numeric or infinite revenue; orders not whole numbers >= 0.
 
     Examples
     --------
     >>> average_purchase_value(20000, 400)
     50.0
     """
-    return divide(quantity(revenue, "revenue"), _count(orders, "orders"))
+    return divide(quantity(revenue, "revenue", minimum=None), _count(orders, "orders"))
 
 
 def purchase_frequency(orders, customers):
@@ -280,7 +281,7 @@ def customer_value(average_purchase_value, purchase_frequency):
 
     Parameters
     ----------
-    average_purchase_value : float or array (>= 0; NaN passes through)
+    average_purchase_value : float or array (net of refunds, may be < 0; NaN passes through)
     purchase_frequency : float or array (>= 0; NaN passes through)
 
     Returns
@@ -292,7 +293,8 @@ def customer_value(average_purchase_value, purchase_frequency):
     >>> round(customer_value(50, 400 / 180), 4)
     111.1111
     """
-    apv = quantity(average_purchase_value, "average_purchase_value", allow_nan=True)
+    apv = quantity(average_purchase_value, "average_purchase_value", allow_nan=True,
+                   minimum=None)
     freq = quantity(purchase_frequency, "purchase_frequency", allow_nan=True)
     return result(apv * freq)
 
@@ -350,7 +352,7 @@ def customer_lifetime_value(average_purchase_value, purchase_frequency, lifespan
 
     Parameters
     ----------
-    average_purchase_value : float or array (>= 0)
+    average_purchase_value : float or array (net of refunds, may be < 0)
     purchase_frequency : float or array (orders per customer per year, >= 0)
     lifespan : float or array (years, >= 0)
     gross_margin : float, default 1
@@ -374,7 +376,8 @@ def customer_lifetime_value(average_purchase_value, purchase_frequency, lifespan
     >>> round(customer_lifetime_value(20000 / 400, 400 / 180, 5), 2)
     555.56
     """
-    apv = quantity(average_purchase_value, "average_purchase_value", allow_nan=True)
+    apv = quantity(average_purchase_value, "average_purchase_value", allow_nan=True,
+                   minimum=None)
     freq = quantity(purchase_frequency, "purchase_frequency", allow_nan=True)
     years = quantity(lifespan, "lifespan", allow_nan=True)
     margin = quantity(gross_margin, "gross_margin", maximum=1.0)

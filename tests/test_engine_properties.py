@@ -1,0 +1,88 @@
+"""The engine's interval arithmetic against a brute-force reading of the period rules.
+
+For random small order sets, period types and windows, every count is recomputed the slow,
+obvious way: a customer is active at a date b when they ordered in [b - window, b).
+"""
+
+import datetime as dt
+
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from loyalty_xl.engine import analyse
+from loyalty_xl.engine import periods as P
+
+orders = st.lists(st.tuples(st.sampled_from("abcdef"),
+                            st.dates(dt.date(2025, 1, 1), dt.date(2026, 6, 30)),
+                            st.sampled_from([-5, 0, 10, 20])), min_size=1, max_size=25)
+
+
+def reference(rows, kind, periods, window, months):
+    valid = [(c, d, a) for c, d, a in rows if a >= 0]
+    last = max(P.ordinal(kind, d) for _, d, _ in rows)
+    ordinals = list(range(last - periods + 1, last + 1))
+    bounds = [P.start(kind, p) for p in ordinals + [last + 1]]
+    trailing = P.trailing_periods(kind, months)
+
+    def active(b):
+        return {c for c, d, _ in valid if b - dt.timedelta(days=window) <= d < b}
+
+    first = {}
+    for c, d, _ in valid:
+        first[c] = min(first.get(c, d), d)
+    out = []
+    for k, p in enumerate(ordinals):
+        start, end = bounds[k], bounds[k + 1]
+        a0, a1 = active(start), active(end)
+        ordered = {c for c, d, _ in valid if start <= d < end}
+        window_rows = [c for c, d, _ in valid if p - trailing < P.ordinal(kind, d) <= p]
+        known = [c for c in first if first[c] < end]
+        spans = [(max(d for c2, d, _ in valid if c2 == c and d < end) - first[c]).days
+                 for c in known]
+        out.append({
+            "customers_start": len(a0), "customers_end": len(a1), "lost_customers": len(a0 - a1),
+            "new_customers": sum(start <= first[c] < end for c in first),
+            "reactivated_customers": len({c for c in ordered - a0 if first[c] < start}),
+            "orders": len([1 for c, d, _ in valid if start <= d < end]),
+            "customers": len(ordered),
+            "window_customers": len(set(window_rows)),
+            "window_repeat": sum(window_rows.count(c) >= 2 for c in set(window_rows)),
+            "lifespan": sum(spans) / len(spans) if spans else None,
+            "retention": (len(a0 & a1) / len(a0)) if a0 else None,
+        })
+    return out
+
+
+@settings(max_examples=40, deadline=None)
+@given(orders, st.sampled_from(["month", "week", "quarter"]), st.integers(1, 5),
+       st.sampled_from([7, 30, 60, 365]), st.sampled_from([1, 2, 12]))
+def test_engine_counts_equal_the_brute_force_definition(rows, kind, periods, window, months):
+    if not any(a >= 0 for _, _, a in rows):
+        return
+    frame = pd.DataFrame([(c, d.isoformat(), a) for c, d, a in rows],
+                         columns=["customer_id", "order_date", "amount"])
+    got = analyse(frame, period=kind, periods=periods, activity_days=window,
+                  trailing_months=months).periods
+    expected = reference(rows, kind, periods, window, months)
+    for k, want in enumerate(expected):
+        row = got.iloc[k]
+        for column in ("customers_start", "customers_end", "lost_customers", "new_customers",
+                       "reactivated_customers", "orders", "customers"):
+            assert row[column] == want[column], (k, column)
+        window_customers = row["purchase_frequency"]
+        if want["window_customers"]:
+            repeat = want["window_repeat"] / want["window_customers"]
+            assert row["repeat_purchase_rate"] == pytest.approx(repeat), (k, "repeat")
+        else:
+            assert pd.isna(window_customers)
+        if want["lifespan"] is None:
+            assert pd.isna(row["average_customer_lifespan"])
+        else:
+            assert row["average_customer_lifespan"] * 365.25 == pytest.approx(want["lifespan"])
+        if want["retention"] is None:
+            assert pd.isna(row["retention_rate"])
+        else:
+            assert row["retention_rate"] == pytest.approx(want["retention"])
+            assert row["retention_rate"] + row["churn_rate"] == pytest.approx(1.0)
