@@ -9,7 +9,6 @@ child processes (so that peak memory is the engine's alone):
 """
 
 import json
-import resource
 import subprocess
 import sys
 import time
@@ -41,23 +40,39 @@ print(json.dumps({"seconds": seconds, "peak_mb": peak, "rows": rows}))
 """
 
 
-def data(n_orders):
-    folder = HERE / ".data" / f"orders_{n_orders}"
-    if (folder / "orders.csv").exists():
-        return folder
-    from loyalty_xl.datasets import generate
+GENERATE = r"""
+import sys, time
+from pathlib import Path
+from loyalty_xl.datasets import generate
+n_orders, folder = int(sys.argv[1]), Path(sys.argv[2])
+started = time.perf_counter()
+tables = generate(customers=int(n_orders / 3.4), months=25, survey_share=0.035, text_ids=False,
+                  seed=11)
+print(f"generated {len(tables['orders']):,} orders, {len(tables['responses']):,} answers "
+      f"in {time.perf_counter() - started:.1f} s")
+for name in ("orders", "responses"):
+    tables[name].to_parquet(folder / f"{name}.parquet", index=False)
+    tables[name].to_csv(folder / f"{name}.csv", index=False)
+"""
 
-    folder.mkdir(parents=True, exist_ok=True)
-    customers = int(n_orders / 3.4)  # ~3.4 orders per customer over 25 months
-    started = time.perf_counter()
-    tables = generate(customers=customers, months=25, survey_share=0.035, text_ids=False,
-                      seed=11)
-    print(f"generated {len(tables['orders']):,} orders, {len(tables['responses']):,} answers "
-          f"in {time.perf_counter() - started:.1f} s")
-    for name in ("orders", "responses"):
-        tables[name].to_parquet(folder / f"{name}.parquet", index=False)
-        tables[name].to_csv(folder / f"{name}.csv", index=False)
+
+def data(n_orders):
+    """Generate once, in a child process: the parent must not hold gigabytes, because Linux
+    carries a parent's peak memory (ru_maxrss) into the children it starts."""
+    folder = HERE / ".data" / f"orders_{n_orders}"
+    if not (folder / "responses.csv").exists():
+        folder.mkdir(parents=True, exist_ok=True)
+        subprocess.run([sys.executable, "-c", GENERATE, str(n_orders), str(folder)], check=True,
+                       cwd=HERE.parent)
     return folder
+
+
+ROWS = r"""
+import json, sys
+import pyarrow.parquet as pq
+print(json.dumps({n: pq.ParquetFile(f"{sys.argv[1]}/{n}.parquet").metadata.num_rows
+                  for n in ("orders", "responses")}))
+"""
 
 
 def child(kind, folder):
@@ -70,10 +85,8 @@ def child(kind, folder):
 
 def main(n_orders=10_000_000):
     folder = data(n_orders)
-    import pyarrow.parquet as pq
-
-    rows = {n: pq.ParquetFile(folder / f"{n}.parquet").metadata.num_rows
-            for n in ("orders", "responses")}
+    rows = json.loads(subprocess.run([sys.executable, "-c", ROWS, str(folder)], check=True,
+                                     capture_output=True, text=True).stdout)
     print(f"{rows['orders']:,} orders, {rows['responses']:,} answers, 25 monthly periods")
     results = {}
     for kind in ("scan-parquet", "engine-parquet", "scan-csv", "engine-csv"):
@@ -83,7 +96,6 @@ def main(n_orders=10_000_000):
     for fmt in ("parquet", "csv"):
         ratio = results[f"engine-{fmt}"]["seconds"] / results[f"scan-{fmt}"]["seconds"]
         print(f"engine / DuckDB scan ({fmt}): {ratio:.1f} x")
-    del resource
 
 
 if __name__ == "__main__":

@@ -161,6 +161,69 @@ def periods(
     typer.echo(f"wrote {out} ({len(table)} periods)")
 
 
+@app.command()
+@domain_errors
+def report(
+    orders: Path = typer.Option(..., "--orders", help=f"Orders: {INPUT_HELP}."),
+    responses: Path = typer.Option(None, "--responses", help="Survey answers (long format)."),
+    spend: Path = typer.Option(None, "--spend", help="Marketing and sales spend."),
+    members: Path = typer.Option(None, "--members", help="Loyalty-programme members."),
+    events: Path = typer.Option(None, "--events", help="Loyalty-programme events."),
+    maps: list[str] = typer.Option(None, "--map", help="column=SourceColumn (repeatable)."),
+    period: str = typer.Option("month", "--period-type", help="month, week, quarter or year."),
+    periods_: int = typer.Option(13, "--periods", help="How many periods, ending with --period."),
+    until: str = typer.Option(None, "--period", help="The report's period, e.g. 2026-10 "
+                                                     "(default: the latest in the data)."),
+    activity_days: int = typer.Option(365, help="Activity window in days."),
+    trailing_months: int = typer.Option(12, help="Trailing window of value KPIs in months."),
+    csat_scale: str = typer.Option("1-5", help="CSAT scale: 1-5, 1-7, 1-10 or 0-10."),
+    ces_scale: str = typer.Option("1-7", help="CES scale: 1-7 or 1-5."),
+    strict: bool = typer.Option(False, "--strict", help="Fail on any excluded row."),
+    template: Path = typer.Option(None, "--template", help="Report template (.xlsx)."),
+    lang: str = typer.Option("en", "--lang", help="Bundled template language: en or de."),
+    out: Path = typer.Option(..., "--out", "-o", help="The report workbook to write (.xlsx)."),
+    force: bool = typer.Option(False, "--force", help="Overwrite --out if it exists."),
+):
+    """Build the monthly report workbook: KPI summary, period table, charts, cohorts."""
+    options = _engine_options(orders, responses, spend, members, events, maps, period,
+                              periods_, until, activity_days, trailing_months, csat_scale,
+                              ces_scale, strict)
+    _report(options, template, lang, out, force)
+
+
+def _report(options, template, lang, out, force):
+    from loyalty_xl.files import check_writable
+    from loyalty_xl.report import build_report, default_template
+
+    if out.suffix.lower() not in (".xlsx", ".xlsm"):
+        raise LoyaltyXLError("--out must be an .xlsx workbook", argument="out", value=str(out))
+    template = template or default_template(lang)
+    check_writable(out, force=force, protected=(template,))
+    result = run_engine(options)
+    build_report(result, out, template=template, lang=lang, force=force,
+                 segments=result.segments)
+    typer.echo(f"wrote {out} ({result.periods['period'].iloc[0]} to "
+               f"{result.periods['period'].iloc[-1]})")
+
+
+@app.command()
+@domain_errors
+def demo(
+    out: Path = typer.Option(Path("loyalty_report_demo.xlsx"), "--out", "-o",
+                             help="The report workbook to write."),
+    lang: str = typer.Option("en", "--lang", help="en or de."),
+    force: bool = typer.Option(False, "--force", help="Overwrite --out if it exists."),
+):
+    """Build the monthly report from the bundled sample data (24 months, 3,000 customers)."""
+    from loyalty_xl.datasets import sample_paths
+
+    paths = sample_paths()
+    options = _engine_options(paths["orders"], paths["responses"], paths["spend"],
+                              paths["members"], paths["events"], None, "month", 13, None, 365,
+                              12, "1-5", "1-7", False)
+    _report(options, None, lang, out, force)
+
+
 def _write_xlsx(table, result, path):
     import pandas as pd
 

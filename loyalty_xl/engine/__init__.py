@@ -102,6 +102,7 @@ class EngineResult:
     quality: DataQuality
     settings: Settings
     inputs: dict[str, str] = field(default_factory=dict)
+    segments: pd.DataFrame | None = None  # NPS by segment in the last period
 
 
 def compute_periods(orders, *, responses=None, spend=None, members=None, events=None,
@@ -188,7 +189,7 @@ def _analyse(con, scratch, config, quality, step, mapping, specs) -> EngineResul
     if config.strict:
         quality.raise_if_any()
     labels = {name: src.label for name, src in sources.items()}
-    return EngineResult(out, cohorts, quality, config, labels)
+    return EngineResult(out, cohorts, quality, config, labels, run.segments)
 
 
 def _connection(orders):
@@ -339,6 +340,8 @@ def _responses(src: Source, config: Settings, quality: DataQuality, scratch: _Sc
     columns["respondent"] = _text(t.respondent_id).cast("string") if has_respondent \
         else ibis.null("string")
     columns["weight"] = _number(t.weight) if "weight" in src.columns else ibis.literal(1.0)
+    columns["segment"] = _text(t.segment.cast("string")) if "segment" in src.columns \
+        else ibis.null("string")
     parsed = t.select(**columns, raw_date=_raw(t.answered_at), raw_metric=_raw(t.metric),
                       raw_score=_raw(t.score),
                       raw_weight=_raw(t.weight) if "weight" in src.columns else ibis.literal(""))
@@ -360,7 +363,7 @@ def _responses(src: Source, config: Settings, quality: DataQuality, scratch: _Sc
          "CLI answer without respondent_id", parsed.raw_metric),
     ]
     parsed = scratch.keep(_reasons(parsed, checks).select(
-        "day", "metric", "score", "weight", "respondent", "_row", "reason", "raw"))
+        "day", "metric", "score", "weight", "respondent", "segment", "_row", "reason", "raw"))
     return _account(src, parsed, quality)
 
 
@@ -431,6 +434,7 @@ class _Run:
     def __init__(self, con, config: Settings, orders, scratch: _Scratch):
         self.con, self.config, self.kind = con, config, config.period
         self.scratch = scratch
+        self.segments = None  # NPS by segment in the last period, when answers have segments
         orders = orders.mutate(p=P.ordinal_expr(self.kind, orders.day),
                                d=orders.day.epoch_days())
         self.orders = orders
@@ -561,7 +565,13 @@ class _Run:
         cfg = self.config
         rows = responses.mutate(p=P.ordinal_expr(self.kind, responses.day)).filter(
             (_.p >= self.ordinals[0]) & (_.p <= self.ordinals[-1])).select(
-            "p", "metric", "score", "weight", "respondent", "_row").order_by("_row").execute()
+            "p", "metric", "score", "weight", "respondent", "segment", "_row").order_by(
+            "_row").execute()
+        last = rows[(rows.p == self.ordinals[-1]) & (rows.metric == "nps")]
+        if len(last) and last.segment.notna().any():
+            self.segments = kpis.nps_by_segment(last.score.to_numpy(), last.segment.to_numpy(),
+                                                weights=last.weight.to_numpy(),
+                                                confidence=cfg.confidence)
         out = {c: np.full(len(self.ordinals), np.nan) for c in (
             "nps", "nps_low", "nps_high", "nps_responses", "csat", "csat_responses", "ces",
             "ces_responses", "cli", "cli_responses")}

@@ -1,0 +1,251 @@
+"""The monthly report workbook: built from the bundled sample, opened by LibreOffice."""
+
+import hashlib
+import re
+import subprocess
+import zipfile
+from pathlib import Path
+
+import openpyxl
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from loyalty_xl.cli import app
+from loyalty_xl.datasets import load_sample, sample_paths
+from loyalty_xl.engine import analyse
+from loyalty_xl.report import TEMPLATE_DIR, build_report, default_template
+from loyalty_xl.report.catalogue import TABLE_COLUMNS
+from loyalty_xl.report.template import LANGS, build, template_path
+from tests.office import convert, soffice
+
+runner = CliRunner()
+needs_office = pytest.mark.skipif(soffice() is None, reason="LibreOffice is not installed")
+
+
+@pytest.fixture(scope="module")
+def sample_result():
+    p = sample_paths()
+    return analyse(str(p["orders"]), responses=str(p["responses"]), spend=str(p["spend"]),
+                   members=str(p["members"]), events=str(p["events"]))
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    out = tmp_path_factory.mktemp("demo") / "report.xlsx"
+    result = runner.invoke(app, ["demo", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    return out
+
+
+@pytest.fixture(scope="module")
+def office(demo, tmp_path_factory):
+    """The demo as LibreOffice sees it: recalculated and saved back, and printed to PDF."""
+    folder = tmp_path_factory.mktemp("office")
+    xlsx = convert(demo, "xlsx", folder / "xlsx")
+    pdf = convert(demo, "pdf", folder / "pdf")
+    # Reading order, not -layout: side-by-side charts would interleave their wrapped titles.
+    text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True,
+                          text=True, check=True).stdout
+    return openpyxl.load_workbook(xlsx, data_only=True), text, pdf
+
+
+def summary_rows(book):
+    ws = book.worksheets[0]
+    return {ws.cell(r, 1).value: [ws.cell(r, c).value for c in range(1, 9)]
+            for r in range(5, ws.max_row + 1) if ws.cell(r, 1).value}
+
+
+@needs_office
+def test_libreoffice_opens_recalculates_and_prints_the_demo(office, sample_result):
+    book, text, pdf = office
+    assert pdf.stat().st_size > 10_000
+    for title in ("Net Promoter Score with 95% interval", "Retention and churn",
+                  "Customer lifetime value and acquisition cost", "Loyalty programme"):
+        assert title in " ".join(text.split()), title
+    assert "Customer loyalty report 2026-10" in text
+    rows = summary_rows(book)
+    table = sample_result.periods
+    last, previous, year_ago = table.iloc[-1], table.iloc[-2], table.iloc[-13]
+    checked = 0
+    for label, key in (("Net Promoter Score", "nps"), ("Churn rate", "churn_rate"),
+                       ("Customer lifetime value", "customer_lifetime_value"),
+                       ("Revenue", "revenue"), ("Customer acquisition cost",
+                                                "customer_acquisition_cost"),
+                       ("Programme participation", "participation_rate")):
+        _, current, prev, change, arrow, ago, change_ago, _ = rows[label]
+        assert current == pytest.approx(last[key]) and prev == pytest.approx(previous[key])
+        assert ago == pytest.approx(year_ago[key])
+        # The change columns are formulas: LibreOffice computed them.
+        assert change == pytest.approx(last[key] - previous[key])
+        assert change_ago == pytest.approx(last[key] - year_ago[key])
+        assert arrow == ("▲" if change > 0 else "▼" if change < 0 else "►")
+        checked += 1
+    assert checked == 6
+    assert rows["NPS 95% interval"][1] == f"[{last.nps_low:.1f}; {last.nps_high:.1f}]"
+
+
+def test_every_summary_value_equals_the_engine(demo, sample_result):
+    book = openpyxl.load_workbook(demo)
+    rows = summary_rows(book)
+    last = sample_result.periods.iloc[-1]
+    from loyalty_xl.report.catalogue import BY_KEY
+    from loyalty_xl.report.template import SUMMARY_KPIS
+    for key in SUMMARY_KPIS:
+        assert rows[BY_KEY[key].en][1] == pytest.approx(last[key]), key
+    periods = book.worksheets[1]
+    table = periods.tables["Periods"]
+    assert table.ref == f"A1:{openpyxl.utils.get_column_letter(len(TABLE_COLUMNS))}14"
+    assert [periods.cell(r, 1).value for r in range(2, 15)] == \
+        sample_result.periods["period"].tolist()
+    assert periods.cell(14, TABLE_COLUMNS.index("nps") + 1).value == pytest.approx(last.nps)
+    assert periods.cell(14, 2).number_format == periods.cell(2, 2).number_format
+
+
+def test_charts_cover_exactly_the_filled_periods(demo):
+    book = openpyxl.load_workbook(demo)
+    charts = book.worksheets[2]._charts
+    assert len(charts) == 4
+    refs = [s.val.numRef.f for c in charts for s in c.series]
+    cats = [s.cat.strRef.f if s.cat.strRef else s.cat.numRef.f for c in charts for s in c.series]
+    assert len(refs) == 10
+    assert all(re.fullmatch(r"'Periods'!\$([A-Z]+)\$2:\$\1\$14", ref) for ref in refs), refs
+    assert all(cat == "'Periods'!$A$2:$A$14" for cat in cats)
+
+
+def test_cohorts_quality_and_about_sheets(demo, sample_result):
+    book = openpyxl.load_workbook(demo)
+    cohorts, quality, about = book.worksheets[3], book.worksheets[4], book.worksheets[5]
+    assert cohorts["A4"].value == "Cohorts" and cohorts["A5"].value == "2025-10"
+    assert cohorts["C5"].value == 1.0 and cohorts.conditional_formatting
+    assert quality["A2"].value == "Rows excluded: 10"
+    values = [c.value for row in quality.iter_rows() for c in row if c.value]
+    assert "duplicate order id" in values and "unparseable amount" in values
+    assert any("refunds" in str(v) for v in values)
+    about_text = " ".join(str(c.value) for row in about.iter_rows() for c in row if c.value)
+    assert "orders: orders.csv.gz" in about_text and "2025-10 – 2026-10 (13 months)" in about_text
+
+
+def test_german_report(tmp_path, sample_result):
+    out = build_report(sample_result, tmp_path / "bericht.xlsx", lang="de")
+    book = openpyxl.load_workbook(out)
+    assert book.sheetnames[0] == "Übersicht"
+    assert book.worksheets[0]["A1"].value == "Kundenloyalitätsbericht 2026-10"
+    assert summary_rows(book)["Abwanderungsrate"][1] == pytest.approx(
+        sample_result.periods.iloc[-1].churn_rate)
+
+
+def test_a_template_restyled_and_rearranged_by_a_person_still_fills(tmp_path, sample_result):
+    book = openpyxl.load_workbook(default_template("en"))
+    summary = book.worksheets[0]
+    summary.insert_rows(3, 2)  # room for a logo
+    summary["A3"] = "ACME Corp"
+    summary["J2"] = "{{kpi:nps}}"  # a big NPS number in the corner
+    summary["J2"].font = openpyxl.styles.Font(size=28, bold=True)
+    summary["J3"] = "NPS for {{text:period}} ({{text:excluded_total}} rows excluded)"
+    periods = book.worksheets[1]
+    periods.cell(2, 2).font = openpyxl.styles.Font(italic=True, color="FF0000")
+    custom = tmp_path / "custom.xlsx"
+    book.save(custom)
+    out = build_report(sample_result, tmp_path / "out.xlsx", template=custom)
+    filled = openpyxl.load_workbook(out)
+    ws = filled.worksheets[0]
+    last = sample_result.periods.iloc[-1]
+    assert ws["J2"].value == pytest.approx(last.nps)
+    assert ws["J3"].value == "NPS for 2026-10 (10 rows excluded)"
+    assert ws["A3"].value == "ACME Corp"
+    assert filled.worksheets[1].cell(14, 2).font.italic  # the row style reached new rows
+
+
+def test_text_from_data_is_never_a_formula(tmp_path):
+    sample = load_sample()
+    responses = sample["responses"].copy()
+    evil = '=HYPERLINK("http://x","y")'
+    responses.loc[responses.metric == "nps", "segment"] = evil
+    result = analyse(sample["orders"], responses=responses)
+    assert result.segments["segment"].tolist() == [evil]
+    out = build_report(result, tmp_path / "r.xlsx", segments=result.segments)
+    ws = openpyxl.load_workbook(out).worksheets[0]
+    cells = [c for row in ws.iter_rows() for c in row if c.value == evil]
+    assert len(cells) == 1 and cells[0].data_type == "s"
+    with zipfile.ZipFile(out) as z:
+        sheet = z.read("xl/worksheets/sheet1.xml").decode()
+    assert "<f>" not in sheet.split("HYPERLINK")[0][-200:]  # stored as a string, no formula
+    if soffice():
+        seen = openpyxl.load_workbook(convert(out, "xlsx", tmp_path / "lo"), data_only=True)
+        texts = [c.value for row in seen.worksheets[0].iter_rows() for c in row]
+        assert evil in texts
+
+
+def test_overwrite_protection_and_the_template_is_never_written(tmp_path, sample_result):
+    template = default_template("en")
+    before = hashlib.sha256(template.read_bytes()).hexdigest()
+    out = tmp_path / "report.xlsx"
+    out.write_bytes(b"an earlier report")
+    result = runner.invoke(app, ["demo", "--out", str(out)])
+    assert result.exit_code == 1 and "already exists; use --force" in result.output
+    assert out.read_bytes() == b"an earlier report"
+    assert runner.invoke(app, ["demo", "--out", str(out), "--force"]).exit_code == 0
+    assert openpyxl.load_workbook(out).worksheets[0]["A1"].value.startswith("Customer")
+    copy = tmp_path / "template.xlsx"
+    copy.write_bytes(template.read_bytes())
+    from loyalty_xl import LoyaltyXLError
+    with pytest.raises(LoyaltyXLError, match="is the template itself"):
+        build_report(sample_result, copy, template=copy, force=True)
+    assert hashlib.sha256(template.read_bytes()).hexdigest() == before
+
+
+@pytest.mark.parametrize("cell, value, message", [
+    ("B7", "{{kpi:happiness}}", "sheet 'Summary', cell B7: {{kpi:KEY[:previous|:year_ago]}} "
+                                "must stand alone and name a column"),
+    ("B7", "{{kpi:nps", "sheet 'Summary', cell B7: a placeholder is not closed"),
+    ("C2", "{{text:weather}}", "sheet 'Summary', cell C2: unknown text placeholder"),
+    ("K9", "{{chart:nps}}", "cell K9: unknown placeholder"),
+])
+def test_a_broken_template_names_the_cell(tmp_path, sample_result, cell, value, message):
+    book = openpyxl.load_workbook(default_template("en"))
+    book.worksheets[0][cell] = value
+    broken = tmp_path / "broken.xlsx"
+    book.save(broken)
+    from loyalty_xl import LoyaltyXLError
+    with pytest.raises(LoyaltyXLError, match=message.replace("[", r"\[").replace("|", r"\|")
+                       .replace("{", r"\{").replace("}", r"\}")):
+        build_report(sample_result, tmp_path / "out.xlsx", template=broken)
+    assert not (tmp_path / "out.xlsx").exists()
+
+
+def test_cli_report_with_german_template_and_errors(tmp_path):
+    p = sample_paths()
+    out = tmp_path / "monat.xlsx"
+    result = runner.invoke(app, ["report", "--orders", str(p["orders"]), "--responses",
+                                 str(p["responses"]), "--period", "2026-06", "--periods", "7",
+                                 "--lang", "de", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    book = openpyxl.load_workbook(out)
+    assert book.worksheets[0]["A1"].value == "Kundenloyalitätsbericht 2026-06"
+    result = runner.invoke(app, ["report", "--orders", str(p["orders"]), "--out",
+                                 str(tmp_path / "x.csv")])
+    assert result.exit_code == 1 and "--out must be an .xlsx workbook" in result.output
+
+
+def test_committed_templates_are_what_the_generator_writes(tmp_path):
+    for lang in LANGS:
+        fresh = template_path(tmp_path, lang)
+        build(lang).save(fresh)
+        committed = template_path(TEMPLATE_DIR, lang)
+        with zipfile.ZipFile(fresh) as a, zipfile.ZipFile(committed) as b:
+            assert sorted(a.namelist()) == sorted(b.namelist())
+            for name in a.namelist():
+                assert _untimed(a.read(name)) == _untimed(b.read(name)), \
+                    f"{committed.name}: {name} differs; run python -m loyalty_xl.report.template"
+
+
+def _untimed(part: bytes) -> bytes:
+    """A package part without the save time openpyxl stamps into docProps/core.xml."""
+    return re.sub(rb"<dcterms:modified[^>]*>[^<]*</dcterms:modified>", b"", part)
+
+
+def test_openpyxl_reads_workbooks_through_defusedxml():
+    from openpyxl import xml
+
+    assert xml.DEFUSEDXML is True
