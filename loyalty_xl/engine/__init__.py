@@ -26,7 +26,9 @@ Definitions (``kpi-spec.md``, period rules):
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import tempfile
 from dataclasses import dataclass, field
 
 import ibis
@@ -78,6 +80,7 @@ class Settings:
     ces_scale: str = "1-7"
     confidence: float = 0.95
     strict: bool = False
+    memory_limit: str = "1GB"  # of the engine's own DuckDB; beyond it DuckDB spills to disk
 
     def check(self) -> Settings:
         P.check_kind(self.period)
@@ -145,15 +148,15 @@ def analyse(orders, *, responses=None, spend=None, members=None, events=None, ma
     config = Settings(**settings).check()
     mapping = parse_mapping(mapping) if isinstance(mapping, (list, tuple)) else (mapping or {})
     step = progress or (lambda text: None)
-    con = con or _connection(orders)
-    quality = DataQuality()
-    scratch = _Scratch(con)
-    try:
+    with contextlib.ExitStack() as stack:
+        if con is None:
+            con = _connection(orders, config.memory_limit, stack)
+        quality = DataQuality()
+        scratch = _Scratch(con)
+        stack.callback(scratch.drop)
         return _analyse(con, scratch, config, quality, step, mapping, {
             "orders": orders, "responses": responses, "spend": spend, "members": members,
             "events": events})
-    finally:
-        scratch.drop()
 
 
 def _analyse(con, scratch, config, quality, step, mapping, specs) -> EngineResult:
@@ -163,8 +166,9 @@ def _analyse(con, scratch, config, quality, step, mapping, specs) -> EngineResul
             step(f"reading {name}")
             sources[name] = load(con, name, spec, mapping)
     step("checking orders")
-    clean_orders = _orders(sources["orders"], quality, scratch)
+    clean_orders, parsed_orders = _orders(sources["orders"], quality, scratch)
     run = _Run(con, config, clean_orders, scratch)
+    scratch.release(parsed_orders)  # everything after this reads the customer x period table
     step("counting customers per period")
     table = run.customer_table()
     if "responses" in sources:
@@ -192,13 +196,17 @@ def _analyse(con, scratch, config, quality, step, mapping, specs) -> EngineResul
     return EngineResult(out, cohorts, quality, config, labels, run.segments)
 
 
-def _connection(orders):
+def _connection(orders, memory_limit, stack):
+    """The orders' own backend for an Ibis table; otherwise an embedded DuckDB that spills to
+    a private temporary folder (removed afterwards) beyond ``memory_limit``."""
     if isinstance(orders, ibis.Table):
         try:
             return orders._find_backend()
         except Exception:  # an unbound table: DuckDB runs it
             pass
-    con = ibis.duckdb.connect()
+    spill = stack.enter_context(tempfile.TemporaryDirectory(prefix="loyalty-xl-"))
+    con = ibis.duckdb.connect(memory_limit=memory_limit, temp_directory=spill)
+    stack.callback(con.disconnect)
     con.raw_sql("SET preserve_insertion_order = true")
     con.raw_sql("SET enable_progress_bar = false")  # the command line shows its own
     return con
@@ -219,6 +227,13 @@ class _Scratch:
         table = self.con.create_table(name, expr, temp=True)
         self.names.append(name)
         return table
+
+    def release(self, table):
+        """Drop one table as soon as it is no longer needed (memory)."""
+        name = table.get_name()
+        if name in self.names:
+            self.con.drop_table(name, force=True)
+            self.names.remove(name)
 
     def drop(self):
         for name in self.names:
@@ -322,7 +337,7 @@ def _orders(src: Source, quality: DataQuality, scratch: _Scratch):
         notes.append(f"{int(refunds['n'][0]):,} refunds (negative amounts, total "
                      f"{float(refunds['total'][0]):,.2f}) reduce revenue in their period; "
                      "they are not orders and do not make a customer active")
-    return _account(src, parsed, quality, notes).select("cid", "day", "amount")
+    return _account(src, parsed, quality, notes).select("cid", "day", "amount"), parsed
 
 
 def _has_duplicates(table, column) -> bool:
@@ -532,6 +547,7 @@ class _Run:
                                           delta=value.cast("int64") * sign))
         totals = ibis.union(*events).group_by(["measure", "at"]).agg(
             delta=_.delta.sum()).execute()
+        self.scratch.release(rows)
         grid = totals.pivot_table(index="at", columns="measure", values="delta",
                                   aggfunc="sum").reindex(range(p0, p_last + 2)).fillna(0)
         counts = grid.cumsum().loc[p0:p_last].reindex(columns=list(spans), fill_value=0)
