@@ -224,6 +224,26 @@ def demo(
     _report(options, None, lang, out, force)
 
 
+@app.command()
+@domain_errors
+def templates(
+    folder: Path = typer.Argument(..., help="Folder to copy the staff templates into."),
+    force: bool = typer.Option(False, "--force", help="Overwrite templates already there."),
+):
+    """Copy the KPI workbooks for staff (survey, retention, value, programme; en and de)."""
+    from loyalty_xl.files import atomic_path, check_writable
+    from loyalty_xl.report import TEMPLATE_DIR
+    from loyalty_xl.staff_templates import BUILDERS, file_name
+
+    names = [file_name(kind, lang) for kind in BUILDERS for lang in ("en", "de")]
+    for name in names:  # check all before copying any
+        check_writable(folder / name, force=force)
+    for name in names:
+        with atomic_path(folder / name, force=force) as tmp:
+            tmp.write_bytes((TEMPLATE_DIR / name).read_bytes())
+        typer.echo(f"wrote {folder / name}")
+
+
 def _write_xlsx(table, result, path):
     import pandas as pd
 

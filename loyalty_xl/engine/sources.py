@@ -118,6 +118,11 @@ def _read(con, name, spec):
                                          file_row_number=True), path.name, 1, "file_row_number")
             return con.read_parquet(str(path), table_name=_table_name(name)), path.name, 1, None
         if suffixes.endswith((".xlsx", ".xlsm")):
+            if name == "responses" and not part:
+                survey = read_survey_template(path)
+                if survey is not None:
+                    return (ibis.memtable(survey), f"{path.name} (survey template)", 0,
+                            "excel_row")
             frame, header_row, where = read_workbook(path, part or None, name)
             return ibis.memtable(_text_frame(frame)), f"{path.name}{where}", header_row + 1, None
         if suffixes.endswith((".duckdb", ".db", ".ddb")):
@@ -200,6 +205,42 @@ def read_workbook(path: Path, part: str | None, name: str):
     for column in frame.columns:  # dates and numbers as text, as in a CSV export
         frame[column] = frame[column].map(_cell_text)
     return frame, header_row, where
+
+
+SURVEY_TABLES = {"NPSAnswers": ["nps"], "CSATAnswers": ["csat"], "CESAnswers": ["ces"],
+                 "CLIAnswers": ["cli_recommend", "cli_buy_again", "cli_other_products"]}
+
+
+def read_survey_template(path: Path):
+    """A filled survey template (loyalty-xl templates) as long-format responses, or None.
+
+    Each answer becomes a row (answered_at, metric, score, respondent_id, segment, excel_row);
+    the CLI table's rows are respondents. Rows with no answer at all are not answers.
+    """
+    import openpyxl
+
+    book = openpyxl.load_workbook(path, data_only=True)
+    found = {name: (ws, ws.tables[name]) for ws in book.worksheets for name in ws.tables
+             if name in SURVEY_TABLES}
+    if not found:
+        return None
+    rows = []
+    for name, (ws, table) in found.items():
+        cells = ws[table.ref]
+        for line in cells[1:]:
+            values = [c.value for c in line]
+            date, answers = values[0], values[1:1 + len(SURVEY_TABLES[name])]
+            segment = values[2] if name == "NPSAnswers" and len(values) > 2 else None
+            for metric, score in zip(SURVEY_TABLES[name], answers):
+                if score is None or str(score).strip() == "":
+                    continue
+                rows.append({"answered_at": _cell_text(date), "metric": metric,
+                             "score": _cell_text(score),
+                             "respondent_id": f"{name}:{line[0].row}",
+                             "segment": _cell_text(segment), "excel_row": line[0].row})
+    columns = ["answered_at", "metric", "score", "respondent_id", "segment", "excel_row"]
+    return pd.DataFrame(rows, columns=columns).astype(
+        {c: object for c in columns if c != "excel_row"})
 
 
 def _cell_text(value):
