@@ -35,10 +35,20 @@ def atomic_path(path: Path, *, force: bool = False, protected: tuple[Path, ...] 
     os.close(fd)
     try:
         yield Path(tmp)
+        os.chmod(tmp, _mode_for(path))  # mkstemp's files are private (0600)
         os.replace(tmp, path)
     finally:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
+
+
+def _mode_for(path: Path) -> int:
+    """The permissions a new file gets (0666 less the umask), or those of the file replaced."""
+    if path.exists():
+        return path.stat().st_mode & 0o777
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
 
 
 def write_text(path: Path, text: str, *, force: bool = False) -> Path:

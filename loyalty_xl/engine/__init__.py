@@ -261,8 +261,7 @@ def _number(column):
     kind = column.type()
     if kind.is_numeric():
         return column.cast("float64")
-    if kind.is_string():
-        return column.strip().try_cast("float64")
+    # No strip: DuckDB's number casts accept surrounding white space (its date casts do not).
     return column.try_cast("float64")
 
 
