@@ -11,7 +11,6 @@ child processes (so that peak memory is the engine's alone):
 import json
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 HERE = Path(__file__).parent

@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import sys
 from pathlib import Path
+from typing import Annotated, Optional
 
 import typer
 
@@ -68,6 +69,26 @@ def excel(
 
 INPUT_HELP = "CSV, Parquet, book.xlsx[#Sheet or #Table] or db.duckdb#table"
 
+# The period engine's options, shared by `periods` and `report`.
+Orders = Annotated[Path, typer.Option("--orders", help=f"Orders: {INPUT_HELP}.")]
+Responses = Annotated[Optional[Path], typer.Option(
+    "--responses", help="Survey answers (long format, or a filled survey template).")]
+Spend = Annotated[Optional[Path], typer.Option("--spend", help="Marketing and sales spend.")]
+Members = Annotated[Optional[Path], typer.Option("--members", help="Programme members.")]
+Events = Annotated[Optional[Path], typer.Option("--events", help="Programme events.")]
+Maps = Annotated[Optional[list[str]], typer.Option(
+    "--map", help="column=SourceColumn (repeatable).")]
+PeriodType = Annotated[str, typer.Option("--period-type", help="month, week, quarter or year.")]
+Periods = Annotated[int, typer.Option("--periods", help="How many periods, ending with --period.")]
+Until = Annotated[Optional[str], typer.Option(
+    "--period", help="The last period, e.g. 2026-10 (default: the latest in the data).")]
+ActivityDays = Annotated[int, typer.Option(help="Activity window in days.")]
+TrailingMonths = Annotated[int, typer.Option(help="Trailing window of value KPIs in months.")]
+CsatScale = Annotated[str, typer.Option(help="CSAT scale: 1-5, 1-7, 1-10 or 0-10.")]
+CesScale = Annotated[str, typer.Option(help="CES scale: 1-7 or 1-5.")]
+Strict = Annotated[bool, typer.Option("--strict", help="Fail on any excluded row.")]
+Force = Annotated[bool, typer.Option("--force", help="Overwrite --out if it exists.")]
+
 
 def _engine_options(orders, responses, spend, members, events, maps, period, periods, until,
                     activity_days, trailing_months, csat_scale, ces_scale, strict):
@@ -121,23 +142,22 @@ def _console():
 @app.command()
 @domain_errors
 def periods(
-    orders: Path = typer.Option(..., "--orders", help=f"Orders: {INPUT_HELP}."),
-    responses: Path = typer.Option(None, "--responses", help="Survey answers (long format)."),
-    spend: Path = typer.Option(None, "--spend", help="Marketing and sales spend."),
-    members: Path = typer.Option(None, "--members", help="Loyalty-programme members."),
-    events: Path = typer.Option(None, "--events", help="Loyalty-programme events."),
-    maps: list[str] = typer.Option(None, "--map", help="column=SourceColumn (repeatable)."),
-    period: str = typer.Option("month", "--period-type", help="month, week, quarter or year."),
-    periods_: int = typer.Option(13, "--periods", help="How many periods, ending with --period."),
-    until: str = typer.Option(None, "--period", help="The last period, e.g. 2026-10 "
-                                                     "(default: the latest in the data)."),
-    activity_days: int = typer.Option(365, help="Activity window in days."),
-    trailing_months: int = typer.Option(12, help="Trailing window of value KPIs in months."),
-    csat_scale: str = typer.Option("1-5", help="CSAT scale: 1-5, 1-7, 1-10 or 0-10."),
-    ces_scale: str = typer.Option("1-7", help="CES scale: 1-7 or 1-5."),
-    strict: bool = typer.Option(False, "--strict", help="Fail on any excluded row."),
+    orders: Orders,
+    responses: Responses = None,
+    spend: Spend = None,
+    members: Members = None,
+    events: Events = None,
+    maps: Maps = None,
+    period: PeriodType = "month",
+    periods_: Periods = 13,
+    until: Until = None,
+    activity_days: ActivityDays = 365,
+    trailing_months: TrailingMonths = 12,
+    csat_scale: CsatScale = "1-5",
+    ces_scale: CesScale = "1-7",
+    strict: Strict = False,
     out: Path = typer.Option(..., "--out", "-o", help="Output: .csv, .parquet or .xlsx."),
-    force: bool = typer.Option(False, "--force", help="Overwrite --out if it exists."),
+    force: Force = False,
 ):
     """Compute every KPI per period from event data and write the table."""
     from loyalty_xl.files import atomic_path, check_writable
@@ -164,25 +184,24 @@ def periods(
 @app.command()
 @domain_errors
 def report(
-    orders: Path = typer.Option(..., "--orders", help=f"Orders: {INPUT_HELP}."),
-    responses: Path = typer.Option(None, "--responses", help="Survey answers (long format)."),
-    spend: Path = typer.Option(None, "--spend", help="Marketing and sales spend."),
-    members: Path = typer.Option(None, "--members", help="Loyalty-programme members."),
-    events: Path = typer.Option(None, "--events", help="Loyalty-programme events."),
-    maps: list[str] = typer.Option(None, "--map", help="column=SourceColumn (repeatable)."),
-    period: str = typer.Option("month", "--period-type", help="month, week, quarter or year."),
-    periods_: int = typer.Option(13, "--periods", help="How many periods, ending with --period."),
-    until: str = typer.Option(None, "--period", help="The report's period, e.g. 2026-10 "
-                                                     "(default: the latest in the data)."),
-    activity_days: int = typer.Option(365, help="Activity window in days."),
-    trailing_months: int = typer.Option(12, help="Trailing window of value KPIs in months."),
-    csat_scale: str = typer.Option("1-5", help="CSAT scale: 1-5, 1-7, 1-10 or 0-10."),
-    ces_scale: str = typer.Option("1-7", help="CES scale: 1-7 or 1-5."),
-    strict: bool = typer.Option(False, "--strict", help="Fail on any excluded row."),
+    orders: Orders,
+    responses: Responses = None,
+    spend: Spend = None,
+    members: Members = None,
+    events: Events = None,
+    maps: Maps = None,
+    period: PeriodType = "month",
+    periods_: Periods = 13,
+    until: Until = None,
+    activity_days: ActivityDays = 365,
+    trailing_months: TrailingMonths = 12,
+    csat_scale: CsatScale = "1-5",
+    ces_scale: CesScale = "1-7",
+    strict: Strict = False,
     template: Path = typer.Option(None, "--template", help="Report template (.xlsx)."),
     lang: str = typer.Option("en", "--lang", help="Bundled template language: en or de."),
     out: Path = typer.Option(..., "--out", "-o", help="The report workbook to write (.xlsx)."),
-    force: bool = typer.Option(False, "--force", help="Overwrite --out if it exists."),
+    force: Force = False,
 ):
     """Build the monthly report workbook: KPI summary, period table, charts, cohorts."""
     options = _engine_options(orders, responses, spend, members, events, maps, period,

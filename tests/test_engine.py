@@ -14,12 +14,10 @@ March has no orders at all.
 
 import math
 
-import numpy as np
 import pandas as pd
 import pytest
 
 import loyalty_xl as lx
-from loyalty_xl import LoyaltyXLError
 from loyalty_xl.engine import COLUMNS, analyse
 
 SETTINGS = dict(period="month", periods=4, until="2026-04", activity_days=60,

@@ -4,10 +4,8 @@ import hashlib
 import re
 import subprocess
 import zipfile
-from pathlib import Path
 
 import openpyxl
-import pandas as pd
 import pytest
 from typer.testing import CliRunner
 

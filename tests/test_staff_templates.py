@@ -3,7 +3,6 @@ result checked against the KPI library on the same data (to 1e-9)."""
 
 import math
 import zipfile
-from pathlib import Path
 
 import numpy as np
 import openpyxl

@@ -136,7 +136,7 @@ class _Filler:
         columns = [(ws, cell, m[0]) for ws, cell, m in found if m[0].group(1) == "col"]
         blocks = [(ws, cell, m[0].group(1)) for ws, cell, m in found
                   if m[0].group(1) in BLOCKS]
-        for ws, cell, matches in found:
+        for _, cell, matches in found:
             kind = matches[0].group(1)
             if kind == "kpi":
                 self._kpi(cell, matches[0])
