@@ -127,7 +127,8 @@ def _input_table(ws, name, first_col, header_row, columns, rows, validations, w:
 
 
 def _result(ws, row, label, formula, number_format, name=None, wb=None, col=2):
-    ws.cell(row, 1, label)
+    if label:  # a second result in the same row keeps the row's label
+        ws.cell(row, 1, label)
     cell = ws.cell(row, col, formula)
     cell.number_format = number_format
     cell.fill = RESULT_FILL
@@ -138,12 +139,20 @@ def _result(ws, row, label, formula, number_format, name=None, wb=None, col=2):
     return cell
 
 
+def _print_wide(ws):
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+
+
 def _results_sheet(ws, title):
+    _print_wide(ws)
     ws["A1"] = title
     ws["A1"].font = Font(size=16, bold=True, color=NAVY)
     ws.column_dimensions["A"].width = 42
-    ws.column_dimensions["B"].width = 18
-    ws.column_dimensions["C"].width = 18
+    ws.column_dimensions["B"].width = 24  # room for "noch keine Antworten"
+    ws.column_dimensions["C"].width = 24
     ws.protection.sheet = True
 
 
@@ -229,6 +238,7 @@ def survey(lang: str) -> Workbook:
         answers[header.replace("4", "3")].font = Font(bold=True, color=NAVY)
     answers.freeze_panes = "A5"
     answers.protection.sheet = True
+    _print_wide(answers)
 
     _results_sheet(results, w.t("Survey results", "Umfrageergebnisse"))
     s = f"NPSAnswers[{score}]"
@@ -328,6 +338,7 @@ def _period_workbook(lang, title, table, inputs, calculated, named, instructions
             data[f"{letters[column]}{r}"].fill = RESULT_FILL
     data.freeze_panes = "B4"
     data.protection.sheet = True
+    _print_wide(data)
     _results_sheet(results, w.t("Latest period", "Letzter Zeitraum"))
     key = columns[1]
     count = f"COUNT({table}[{key}])"
