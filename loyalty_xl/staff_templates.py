@@ -26,6 +26,8 @@ from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.table import Table, TableStyleInfo
 
+from loyalty_xl.report.template import landscape
+
 FIXED_TIME = dt.datetime(2026, 1, 1)
 ANSWER_ROWS = 2000
 PERIOD_ROWS = 120
@@ -139,15 +141,8 @@ def _result(ws, row, label, formula, number_format, name=None, wb=None, col=2):
     return cell
 
 
-def _print_wide(ws):
-    ws.page_setup.orientation = "landscape"
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
-
-
 def _results_sheet(ws, title):
-    _print_wide(ws)
+    landscape(ws)
     ws["A1"] = title
     ws["A1"].font = Font(size=16, bold=True, color=NAVY)
     ws.column_dimensions["A"].width = 42
@@ -238,7 +233,7 @@ def survey(lang: str) -> Workbook:
         answers[header.replace("4", "3")].font = Font(bold=True, color=NAVY)
     answers.freeze_panes = "A5"
     answers.protection.sheet = True
-    _print_wide(answers)
+    landscape(answers)
 
     _results_sheet(results, w.t("Survey results", "Umfrageergebnisse"))
     s = f"NPSAnswers[{score}]"
@@ -338,7 +333,7 @@ def _period_workbook(lang, title, table, inputs, calculated, named, instructions
             data[f"{letters[column]}{r}"].fill = RESULT_FILL
     data.freeze_panes = "B4"
     data.protection.sheet = True
-    _print_wide(data)
+    landscape(data)
     _results_sheet(results, w.t("Latest period", "Letzter Zeitraum"))
     key = columns[1]
     count = f"COUNT({table}[{key}])"

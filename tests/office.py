@@ -28,6 +28,20 @@ def soffice() -> str | None:
     return shutil.which("soffice") or shutil.which("libreoffice")
 
 
+def require_office() -> None:
+    """Skip a LibreOffice test on a developer machine without it; fail it on CI (CI=true),
+    where .ci/run installs LibreOffice and a skip would hide a broken set-up."""
+    import os
+
+    import pytest
+
+    if soffice() is None:
+        message = "LibreOffice (soffice) is not installed: apt-get install libreoffice-calc-nogui"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+
+
 def convert(path: Path, to: str, outdir: Path, timeout: int = 240) -> Path:
     """Open ``path`` in LibreOffice, recalculate, save as ``to`` (pdf, xlsx) into ``outdir``."""
     return convert_many([path], to, outdir, timeout)[0]

@@ -15,10 +15,9 @@ from loyalty_xl.engine import analyse
 from loyalty_xl.report import TEMPLATE_DIR, build_report, default_template
 from loyalty_xl.report.catalogue import TABLE_COLUMNS
 from loyalty_xl.report.template import LANGS, build, template_path
-from tests.office import convert, soffice
+from tests.office import convert, require_office, soffice
 
 runner = CliRunner()
-needs_office = pytest.mark.skipif(soffice() is None, reason="LibreOffice is not installed")
 
 
 @pytest.fixture(scope="module")
@@ -39,6 +38,7 @@ def demo(tmp_path_factory):
 @pytest.fixture(scope="module")
 def office(demo, tmp_path_factory):
     """The demo as LibreOffice sees it: recalculated and saved back, and printed to PDF."""
+    require_office()
     folder = tmp_path_factory.mktemp("office")
     xlsx = convert(demo, "xlsx", folder / "xlsx")
     pdf = convert(demo, "pdf", folder / "pdf")
@@ -54,7 +54,6 @@ def summary_rows(book):
             for r in range(5, ws.max_row + 1) if ws.cell(r, 1).value}
 
 
-@needs_office
 def test_libreoffice_opens_recalculates_and_prints_the_demo(office, sample_result):
     book, text, pdf = office
     assert pdf.stat().st_size > 10_000

@@ -13,7 +13,7 @@ import loyalty_xl as lx
 from loyalty_xl.cli import app
 from loyalty_xl.report import TEMPLATE_DIR
 from loyalty_xl.staff_templates import BUILDERS, WORDS, file_name
-from tests.office import convert_many, soffice
+from tests.office import convert_many, require_office
 from tests.test_report import _untimed
 
 SIZES = (0, 1, 9, 300)
@@ -145,8 +145,7 @@ CASES = [("survey", n, "en") for n in SIZES] + [("survey", 2000, "en")] + \
 
 @pytest.fixture(scope="module")
 def recalculated(tmp_path_factory):
-    if soffice() is None:
-        pytest.skip("LibreOffice is not installed")
+    require_office()
     folder = tmp_path_factory.mktemp("staff")
     rng = np.random.default_rng(2026)
     cases, paths = [], []

@@ -70,7 +70,8 @@ def build(lang: str) -> Workbook:
     return wb
 
 
-def _landscape(ws):
+def landscape(ws):
+    """Print landscape, fitted to the page width."""
     ws.page_setup.orientation = "landscape"
     ws.page_setup.fitToWidth = 1
     ws.page_setup.fitToHeight = 0
@@ -118,7 +119,7 @@ def _summary(ws, lang):
     for col, width in enumerate(widths, 1):
         ws.column_dimensions[get_column_letter(col)].width = width
     ws.freeze_panes = "B5"
-    _landscape(ws)
+    landscape(ws)
 
 
 def _summary_row(ws, row, label, key, number_format, better):
@@ -159,7 +160,7 @@ def _periods(ws, lang):
     table.tableStyleInfo = TableStyleInfo(name="TableStyleMedium2", showRowStripes=True)
     ws.add_table(table)
     ws.freeze_panes = "B2"
-    _landscape(ws)
+    landscape(ws)
     ws.page_setup.fitToWidth = 3  # 29 columns: readable on three pages, not tiny on one
     ws.print_title_cols = "A:A"
 
@@ -198,7 +199,7 @@ def _charts(ws, periods, lang):
                                                "customer_acquisition_cost"], "#,##0", "A19", ws)
     _chart(LineChart, t["chart_programme"], periods, ["participation_rate", "redemption_rate",
                                                       "active_engagement_rate"], "0%", "K19", ws)
-    _landscape(ws)
+    landscape(ws)
 
 
 def _block(ws, title, anchor, subtitle=None):
@@ -207,7 +208,7 @@ def _block(ws, title, anchor, subtitle=None):
         ws["A2"] = subtitle
         ws["A2"].font = Font(italic=True)
     ws["A4"] = anchor
-    _landscape(ws)
+    landscape(ws)
 
 
 def _about(ws, lang):
@@ -226,7 +227,7 @@ def _about(ws, lang):
         ws.cell(r, 2, kpi.definition(lang)).border = THIN
     ws.column_dimensions["A"].width = 40
     ws.column_dimensions["B"].width = 90
-    _landscape(ws)
+    landscape(ws)
 
 
 def write_templates(folder: Path) -> list[Path]:
