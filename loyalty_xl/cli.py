@@ -212,17 +212,19 @@ def report(
 
 def _report(options, template, lang, out, force):
     from loyalty_xl.files import check_writable
-    from loyalty_xl.report import build_report, default_template
+    from loyalty_xl.report import build_report, default_template, periods_needed
 
     if out.suffix.lower() not in (".xlsx", ".xlsm"):
         raise LoyaltyXLError("--out must be an .xlsx workbook", argument="out", value=str(out))
     template = template or default_template(lang)
     check_writable(out, force=force, protected=(template,))
+    shown = options["periods"]
+    options["periods"] = periods_needed(options["period"], shown)  # room for a year earlier
     result = run_engine(options)
     build_report(result, out, template=template, lang=lang, force=force,
-                 segments=result.segments)
-    typer.echo(f"wrote {out} ({result.periods['period'].iloc[0]} to "
-               f"{result.periods['period'].iloc[-1]})")
+                 segments=result.segments, shown=shown)
+    table = result.periods.tail(shown)
+    typer.echo(f"wrote {out} ({table['period'].iloc[0]} to {table['period'].iloc[-1]})")
 
 
 @app.command()

@@ -246,3 +246,21 @@ def test_openpyxl_reads_workbooks_through_defusedxml():
     from openpyxl import xml
 
     assert xml.DEFUSEDXML is True
+
+
+def test_weekly_report_compares_with_a_year_earlier_beyond_the_shown_periods(tmp_path):
+    p = sample_paths()
+    out = tmp_path / "weekly.xlsx"
+    result = runner.invoke(app, ["report", "--orders", str(p["orders"]), "--period-type",
+                                 "week", "--periods", "20", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    book = openpyxl.load_workbook(out)
+    engine = analyse(str(p["orders"]), period="week", periods=53).periods
+    rows = summary_rows(book)
+    assert rows["Orders"][5] == engine.iloc[-53]["orders"]  # 52 weeks earlier
+    assert rows["Net Promoter Score"][1] == "–"  # no survey input: a dash, right-aligned
+    assert book.worksheets[0]["B5"].alignment.horizontal == "right"
+    periods = book.worksheets[1]
+    assert periods.tables["Periods"].ref.endswith("21")  # 20 weeks shown
+    assert periods["A21"].value == engine.iloc[-1]["period"]
+    assert book.worksheets[3]["A24"].value == engine.iloc[-1]["period"]  # last shown cohort

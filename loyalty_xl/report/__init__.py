@@ -47,10 +47,20 @@ def default_template(lang: str = "en") -> Path:
     return TEMPLATE_DIR / f"monthly_report_{lang}.xlsx"
 
 
+PER_YEAR = {"month": 12, "week": 52, "quarter": 4, "year": 1}
+
+
+def periods_needed(kind: str, shown: int) -> int:
+    """Periods to compute so that the report's period has its year-earlier comparison."""
+    return max(shown, PER_YEAR[kind] + 1)
+
+
 def build_report(result, out, *, template=None, lang="en", force=False, generated_at=None,
-                 segments=None) -> Path:
+                 segments=None, shown=None) -> Path:
     """Fill ``template`` (default: the bundled one for ``lang``) and save it to ``out``.
 
+    ``shown``: how many of the result's periods the period table, charts and cohort matrix
+    show (default all); the summary's comparisons may reach further back (a year earlier).
     Writes atomically, refuses to overwrite an existing file unless ``force``, and never
     writes into the template.
     """
@@ -67,7 +77,7 @@ def build_report(result, out, *, template=None, lang="en", force=False, generate
     except Exception as err:
         raise LoyaltyXLError(f"template {template} could not be read: "
                              f"{' '.join(str(err).split())[:200]}", argument="template") from None
-    _Filler(wb, template.name, result, lang, generated_at, segments).fill()
+    _Filler(wb, template.name, result, lang, generated_at, segments, shown).fill()
     with atomic_path(out, force=force, protected=(template,)) as tmp:
         wb.save(tmp)
     return out
@@ -81,10 +91,12 @@ def set_text(cell, value):
 
 
 class _Filler:
-    def __init__(self, wb, name, result, lang, generated_at, segments):
+    def __init__(self, wb, name, result, lang, generated_at, segments, shown):
         self.wb, self.name, self.result, self.lang = wb, name, result, lang
         self.t = TEXT.get(lang, TEXT["en"])
-        self.table = result.periods.reset_index(drop=True)
+        self.full = result.periods.reset_index(drop=True)  # for the comparisons
+        self.shown = min(shown or len(self.full), len(self.full))
+        self.table = self.full.tail(self.shown).reset_index(drop=True)
         self.generated_at = generated_at or dt.datetime.now().replace(microsecond=0)
         self.segments = segments
 
@@ -148,16 +160,14 @@ class _Filler:
             getattr(self, f"_{kind}")(ws, cell)
 
     def _row_at(self, when):
-        last = len(self.table) - 1
+        last = len(self.full) - 1
         if when == "previous":
             index = last - 1
         elif when == "year_ago":
-            per_year = {"month": 12, "week": 52, "quarter": 4, "year": 1}[
-                self.result.settings.period]
-            index = last - per_year
+            index = last - PER_YEAR[self.result.settings.period]
         else:
             index = last
-        return self.table.iloc[index] if index >= 0 else None
+        return self.full.iloc[index] if index >= 0 else None
 
     def _kpi(self, cell, match):
         row = self._row_at(match.group(3))
@@ -166,9 +176,12 @@ class _Filler:
         if cell.value is None:
             cell.value = "–"
             cell.data_type = "s"
+            aligned = copy.copy(cell.alignment)
+            aligned.horizontal = "right"  # in line with the numbers around it
+            cell.alignment = aligned
 
     def _text(self, name):
-        s, last = self.result.settings, self.table.iloc[-1]
+        s, last = self.result.settings, self.full.iloc[-1]
         if name == "period":
             return str(last["period"])
         if name == "period_range":
@@ -265,6 +278,7 @@ class _Filler:
         from openpyxl.utils import get_column_letter
 
         matrix = self.result.cohorts
+        matrix = matrix.iloc[-self.shown:, :self.shown + 1]  # the shown cohorts and offsets
         header = [self.t["cohorts_sheet"], self.t["customers_n"]] + [
             f"+{k}" for k in matrix.columns[1:]]
         rows = [[str(label), *values] for label, values in
