@@ -191,7 +191,8 @@ def tally(values, name: str, low: int, high: int, weights=None,
         return Tally(low, counts, float(counts.sum()))
     w = checked_weights(weights, codes.size, answered, weights_name)
     counts = np.bincount(codes, weights=w, minlength=span + 1)[:span]
-    squares = np.bincount(codes, weights=w * w, minlength=span + 1)[:span]
+    with np.errstate(over="ignore", invalid="ignore"):  # huge weights: inf, not a warning
+        squares = np.bincount(codes, weights=w * w, minlength=span + 1)[:span]
     return Tally(low, counts, float(squares.sum()))
 
 

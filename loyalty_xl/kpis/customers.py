@@ -112,7 +112,9 @@ def churn_rate(customers_start, lost_customers=None, *, new_customers=None, cust
     cs = _count(customers_start, "customers_start")
     lost = _count(lost_customers, "lost_customers")
     cn = 0.0 if new_customers is None else _count(new_customers, "new_customers")
-    check_not_greater(lost, cs + cn, "lost_customers must not exceed customers_start + "
+    with np.errstate(over="ignore"):
+        ceiling = cs + cn
+    check_not_greater(lost, ceiling, "lost_customers must not exceed customers_start + "
                       "new_customers", "lost_customers")
     return divide(lost, cs)
 
@@ -296,7 +298,8 @@ def customer_value(average_purchase_value, purchase_frequency):
     apv = quantity(average_purchase_value, "average_purchase_value", allow_nan=True,
                    minimum=None)
     freq = quantity(purchase_frequency, "purchase_frequency", allow_nan=True)
-    return result(apv * freq)
+    with np.errstate(over="ignore", invalid="ignore"):  # huge inputs: inf (or inf * 0: NaN)
+        return result(apv * freq)
 
 
 def average_customer_lifespan(customer_ids, order_dates):
@@ -381,7 +384,8 @@ def customer_lifetime_value(average_purchase_value, purchase_frequency, lifespan
     freq = quantity(purchase_frequency, "purchase_frequency", allow_nan=True)
     years = quantity(lifespan, "lifespan", allow_nan=True)
     margin = quantity(gross_margin, "gross_margin", maximum=1.0)
-    return result(apv * freq * years * margin)
+    with np.errstate(over="ignore", invalid="ignore"):
+        return result(apv * freq * years * margin)
 
 
 def customer_acquisition_cost(marketing_spend, new_customers, *, sales_spend=0.0):
@@ -405,7 +409,10 @@ def customer_acquisition_cost(marketing_spend, new_customers, *, sales_spend=0.0
     >>> customer_acquisition_cost(9000, 50, sales_spend=1000)
     200.0
     """
-    spend = quantity(marketing_spend, "marketing_spend") + quantity(sales_spend, "sales_spend")
+    marketing = quantity(marketing_spend, "marketing_spend")
+    sales = quantity(sales_spend, "sales_spend")
+    with np.errstate(over="ignore"):
+        spend = marketing + sales
     return divide(spend, _count(new_customers, "new_customers"))
 
 
