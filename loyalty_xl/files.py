@@ -55,3 +55,31 @@ def write_text(path: Path, text: str, *, force: bool = False) -> Path:
     with atomic_path(path, force=force) as tmp:
         tmp.write_text(text, encoding="utf-8")
     return Path(path)
+
+
+def save_workbook_reproducibly(workbook, path: Path, when: str = "2026-01-01T00:00:00Z") -> Path:
+    """Save an openpyxl workbook byte for byte the same each time (for generated templates).
+
+    openpyxl stamps the save time into docProps/core.xml and the zip entries; both are fixed
+    here, so regenerating a template that did not change leaves git clean.
+    """
+    import io
+    import re
+    import zipfile
+
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    buffer.seek(0)
+    out = io.BytesIO()
+    with zipfile.ZipFile(buffer) as source, zipfile.ZipFile(out, "w") as target:
+        for item in source.infolist():
+            data = source.read(item.filename)
+            if item.filename == "docProps/core.xml":
+                data = re.sub(rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)",
+                              rb"\g<1>" + when.encode() + rb"\g<2>", data)
+            info = zipfile.ZipInfo(item.filename, date_time=(2026, 1, 1, 0, 0, 0))
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = 0o644 << 16
+            target.writestr(info, data)
+    Path(path).write_bytes(out.getvalue())
+    return Path(path)

@@ -26,6 +26,7 @@ from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.table import Table, TableStyleInfo
 
+from loyalty_xl.files import save_workbook_reproducibly
 from loyalty_xl.report.template import landscape
 
 FIXED_TIME = dt.datetime(2026, 1, 1)
@@ -501,7 +502,7 @@ def write_all(folder: Path) -> list[Path]:
     for kind, builder in BUILDERS.items():
         for lang in ("en", "de"):
             path = Path(folder) / file_name(kind, lang)
-            builder(lang).save(path)
+            save_workbook_reproducibly(builder(lang), path)
             paths.append(path)
     return paths
 

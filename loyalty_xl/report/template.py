@@ -17,6 +17,7 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.table import Table, TableStyleInfo
 
+from loyalty_xl.files import save_workbook_reproducibly
 from loyalty_xl.report.catalogue import (
     BY_KEY,
     KPIS,
@@ -234,7 +235,7 @@ def write_templates(folder: Path) -> list[Path]:
     paths = []
     for lang in LANGS:
         path = template_path(folder, lang)
-        build(lang).save(path)
+        save_workbook_reproducibly(build(lang), path)
         paths.append(path)
     return paths
 
