@@ -86,6 +86,20 @@ def test_every_responses_spend_and_programme_reason():
     assert table["rows_excluded"].sum() == result.quality.rows_excluded == 17
 
 
+def test_a_cli_question_answered_twice_is_reported_not_dropped():
+    responses = pd.DataFrame([
+        ("2026-04-02", "cli_recommend", "1", "r1"), ("2026-04-03", "cli_recommend", "6", "r1"),
+        ("2026-04-02", "cli_buy_again", "3", "r1"), ("2026-03-02", "cli_recommend", "2", "r1"),
+    ], columns=["answered_at", "metric", "score", "respondent_id"])
+    result = analyse(ORDERS, responses=responses, **SETTINGS)
+    item = reasons(result, "responses")
+    assert item.excluded == {"CLI question answered twice by a respondent": 1}
+    assert item.examples["CLI question answered twice by a respondent"] == [(2, "r1")]
+    # April: r1 answered 1 and 3 (the second "recommend" excluded): (100 + 60) / 2.
+    # March: the same respondent in another period is a new answer: 80.
+    assert result.periods["cli"].tolist()[2:] == [80.0, 80.0]
+
+
 def test_strict_turns_an_excluded_row_into_an_error():
     bad = ORDERS.copy()
     bad.loc[3, "order_date"] = "31.02.2026"

@@ -376,7 +376,21 @@ def _responses(src: Source, config: Settings, quality: DataQuality, scratch: _Sc
         (parsed.metric.isin(list(CLI_METRICS)) & parsed.respondent.isnull(),
          "CLI answer without respondent_id", parsed.raw_metric),
     ]
-    parsed = scratch.keep(_reasons(parsed, checks).select(
+    parsed = _reasons(parsed, checks)
+    # A CLI answer is one per respondent, question and period: a second one is excluded and
+    # reported (the per-period pivot could keep only one of them).
+    parsed = parsed.mutate(cli=parsed.reason.isnull() & parsed.metric.isin(list(CLI_METRICS)),
+                           p=P.ordinal_expr(config.period, parsed.day))
+    key = ["respondent", "metric", "p", "cli"]
+    repeated = parsed.filter(_.cli).group_by(key).agg(n=_.count()).filter(_.n > 1).count()
+    if repeated.execute():
+        first = ibis.row_number().over(group_by=key, order_by=parsed._row)
+        duplicate = parsed.cli & (first > 0)
+        parsed = parsed.mutate(
+            reason=ibis.cases((duplicate, "CLI question answered twice by a respondent"),
+                              else_=parsed.reason),
+            raw=ibis.cases((duplicate, parsed.respondent), else_=parsed.raw))
+    parsed = scratch.keep(parsed.select(
         "day", "metric", "score", "weight", "respondent", "segment", "_row", "reason", "raw"))
     return _account(src, parsed, quality)
 
@@ -614,7 +628,7 @@ class _Run:
             out["ces_responses"][k] = len(ces)
             cli = part[part.metric.isin(CLI_METRICS)]
             if len(cli):
-                wide = cli.drop_duplicates(["respondent", "metric"]).pivot(
+                wide = cli.pivot(  # one answer per respondent and question (checked above)
                     index="respondent", columns="metric", values="score").reindex(
                     columns=list(CLI_METRICS))
                 weights = cli.groupby("respondent")["weight"].first().reindex(wide.index)
