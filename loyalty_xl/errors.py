@@ -1,4 +1,14 @@
-"""The one exception type loyalty_xl raises for bad input."""
+"""loyalty_xl's exceptions: one base class, a few kinds a caller can tell apart.
+
+    LoyaltyXLError (a ValueError)
+    ├── InputError        bad data or a bad argument value (a score of 11, an unknown scale)
+    ├── FileError         a file cannot be read or written (missing, too large, would overwrite)
+    ├── TemplateError     a workbook template is broken (unknown placeholder, macros)
+    └── MissingDependency an optional part is not installed (the engine's Ibis and DuckDB)
+
+Every message is one line in the library's own terms; the command line prints it as
+``loyalty-xl: error: <message>`` and exits 1.
+"""
 
 from __future__ import annotations
 
@@ -51,3 +61,20 @@ def format_value(value: object) -> str:
         return repr(text)
     text = repr(value)
     return text if len(text) <= 60 else text[:57] + "..."
+
+
+class InputError(LoyaltyXLError):
+    """Bad data or a bad argument value."""
+
+
+class FileError(LoyaltyXLError):
+    """A file cannot be read or written: missing, unreadable, too large, or it would be
+    overwritten."""
+
+
+class TemplateError(LoyaltyXLError):
+    """A workbook template is broken or unsafe."""
+
+
+class MissingDependency(LoyaltyXLError):
+    """An optional dependency is not installed; the message says which extra installs it."""
