@@ -10,16 +10,18 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from loyalty_xl.errors import LoyaltyXLError
+from loyalty_xl.errors import InputError
 
 KINDS = ("month", "week", "quarter", "year")
+#: The years the engine represents; dates outside are excluded as unusable, like bad text.
+FIRST_YEAR, LAST_YEAR = 1900, 2199
 EPOCH = dt.date(1970, 1, 1)
 FIRST_MONDAY = dt.date(1970, 1, 5)
 
 
 def check_kind(kind: str) -> str:
     if kind not in KINDS:
-        raise LoyaltyXLError(f"period must be one of {', '.join(KINDS)}", argument="period",
+        raise InputError(f"period must be one of {', '.join(KINDS)}", argument="period",
                              value=kind, has_value=True)
     return kind
 
@@ -71,11 +73,14 @@ def parse_label(kind: str, text: str) -> int:
         day = build(*match.groups()) if match else dt.date.fromisoformat(value)
     except ValueError:
         day = None
+    if day is not None and not FIRST_YEAR <= day.year <= LAST_YEAR:
+        raise InputError(f"until must lie in the years {FIRST_YEAR} to {LAST_YEAR}",
+                         argument="until", value=text, has_value=True)
     if day is None:
         examples = {"month": "2026-10", "quarter": "2026-Q4", "year": "2026",
                     "week": "2026-W43"}[kind]
-        raise LoyaltyXLError(f"--period must be a {kind} such as {examples} or a date",
-                             argument="period", value=text, has_value=True)
+        raise InputError(f"until must be a {kind} such as {examples} or a date",
+                         argument="until", value=text, has_value=True)
     return ordinal(kind, day)
 
 
