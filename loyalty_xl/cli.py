@@ -17,11 +17,36 @@ import typer
 from loyalty_xl.errors import LoyaltyXLError
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode=None,
+                  context_settings={"help_option_names": ["-h", "--help"]},
                   help="Customer-loyalty KPIs for Excel: set-up, period tables, reports.")
+
+EXAMPLES = {  # shown under each command's --help
+    "excel": "loyalty-xl excel lite --out excel_setup",
+    "periods": "loyalty-xl periods --orders orders.csv --responses answers.xlsx#Answers "
+               "--out kpis.xlsx",
+    "report": "loyalty-xl report --orders orders.csv --spend spend.csv --period 2026-10 "
+              "--lang de --out report_2026-10.xlsx",
+    "demo": "loyalty-xl demo --out loyalty_report_demo.xlsx",
+    "templates": "loyalty-xl templates kpi_workbooks",
+}
+
+
+def _example(name: str) -> str:
+    return f"Example: {EXAMPLES[name]}"
+
+
+def _version(value: bool) -> None:
+    if value:
+        from loyalty_xl import __version__
+
+        typer.echo(f"loyalty-xl {__version__}")
+        raise typer.Exit()
 
 
 @app.callback()
-def cli() -> None:
+def cli(version: Annotated[bool, typer.Option(
+        "--version", callback=_version, is_eager=True,
+        help="Print the version and exit.")] = False) -> None:
     """Customer-loyalty KPIs for Excel: set-up, period tables, reports and templates."""
 
 
@@ -68,7 +93,7 @@ def domain_errors(command):
     return wrapper
 
 
-@app.command()
+@app.command(epilog=_example("excel"))
 @domain_errors
 def excel(
     runtime: str = typer.Argument(..., help="classic, lite or server"),
@@ -199,7 +224,7 @@ def _console():
     return Console(stderr=True)
 
 
-@app.command()
+@app.command(epilog=_example("periods"))
 @domain_errors
 @engine_command
 def periods(
@@ -227,7 +252,7 @@ def periods(
     typer.echo(f"wrote {out} ({len(table)} periods)")
 
 
-@app.command()
+@app.command(epilog=_example("report"))
 @domain_errors
 @engine_command
 def report(
@@ -261,7 +286,7 @@ def _report(options, template, lang, out, force):
     typer.echo(f"wrote {out} ({table['period'].iloc[0]} to {table['period'].iloc[-1]})")
 
 
-@app.command()
+@app.command(epilog=_example("demo"))
 @domain_errors
 def demo(
     out: Path = typer.Option(Path("loyalty_report_demo.xlsx"), "--out", "-o",
@@ -276,7 +301,7 @@ def demo(
     _report(options, None, lang, out, force)
 
 
-@app.command()
+@app.command(epilog=_example("templates"))
 @domain_errors
 def templates(
     folder: Path = typer.Argument(..., help="Folder to copy the staff templates into."),
