@@ -191,7 +191,7 @@ def _install(finder):
     # Lite runs this file again after every edit: the newest bundle comes first, and modules
     # loaded from another bundle (or from an installed loyalty_xl) are dropped.
     loaded = _sys.modules.get("loyalty_xl")
-    same = getattr(getattr(loaded, "__loader__", None), "digest", None) == finder.digest
+    same = getattr(getattr(loaded, "__loader__", None), "sources", None) == finder.sources
     _sys.meta_path[:] = [f for f in _sys.meta_path if not getattr(f, "loyalty_xl_bundle", 0)]
     _sys.meta_path.insert(0, finder)
     if not same:
