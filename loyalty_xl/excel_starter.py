@@ -278,12 +278,17 @@ def build(lang: str):
             "Klassisches xlwings (Windows): nach xlwings > Import Functions die Formel aus "
             "Spalte C neu eingeben. xlwings Server: ebenso mit Namensraum, z. B. "
             "=XLWINGS.NPS(...)."),
+        w.t("LibreOffice recomputes tables that spill (array formulas) on opening and shows "
+            "#NAME? there, as it has no Python functions; Excel shows the stored values.",
+            "LibreOffice berechnet überlaufende Tabellen (Matrixformeln) beim Öffnen neu und "
+            "zeigt dort #NAME?, da es keine Python-Funktionen hat; Excel zeigt die "
+            "gespeicherten Werte."),
     ]
     for i, note in enumerate(notes, 2):
         ws.cell(i, 1, note).alignment = Alignment(wrap_text=True, vertical="top")
         ws.merge_cells(start_row=i, start_column=1, end_row=i, end_column=8)
         ws.row_dimensions[i].height = 30
-    header = 6
+    header = 7
     for col, text in enumerate([w.t("Function", "Funktion"),
                                 w.t("What it returns", "Was sie liefert"),
                                 w.t("Formula", "Formel"), w.t("Result", "Ergebnis")], 1):
@@ -393,7 +398,7 @@ def _cell_xml(cell: str, style: str, placed: Placed) -> str:
     elif isinstance(value, str):
         attrs, v = attrs + ' t="str"', escape(value)
     else:
-        v = repr(float(value))
+        v = _number(value)
     f_attrs = ""
     if spill:
         last = f"{get_column_letter(4 + len(placed.rows[0]) - 1)}" \
@@ -404,16 +409,39 @@ def _cell_xml(cell: str, style: str, placed: Placed) -> str:
 
 
 def _with_formulas(sheet_xml: str, placed: dict[str, Placed]) -> str:
+    # Numbers of spilled cells are rewritten too: openpyxl keeps only 15 significant digits.
+    numbers = {}
+    for anchor in placed.values():
+        col, row = re.match(r"([A-Z]+)(\d+)", anchor.anchor).groups()
+        for i, values in enumerate(anchor.rows):
+            for j, value in enumerate(values):
+                if (i or j) and isinstance(value, (int, float)) and not isinstance(value, bool):
+                    numbers[_offset(col, int(row), i, j)] = value
+
     def replace(match):
         cell, style = match.group(1), match.group(2) or ""
-        return _cell_xml(cell, style, placed[cell]) if cell in placed else match.group(0)
+        if cell in placed:
+            return _cell_xml(cell, style, placed[cell])
+        if cell in numbers:
+            return f'<c r="{cell}"{style}><v>{_number(numbers[cell])}</v></c>'
+        return match.group(0)
 
-    out = re.sub(r'<c r="([A-Z]+\d+)"( s="\d+")?(?: t="\w+")?\s*(?:/>|>.*?</c>)', replace, sheet_xml)
-    missing = [c for c in placed if f'<c r="{c}"' not in out
-               or not re.search(f'<c r="{c}"[^>]*><f', out)]
+    out = re.sub(r'<c r="([A-Z]+\d+)"( s="\d+")?(?: t="\w+")?\s*(?:/>|>.*?</c>)', replace,
+                 sheet_xml)
+    missing = [c for c in placed if not re.search(f'<c r="{c}"[^>]*><f', out)]
     if missing:  # pragma: no cover - a guard
         raise AssertionError(f"formula cells not found in the sheet: {missing}")
     return out
+
+
+def _offset(col: str, row: int, down: int, right: int) -> str:
+    from openpyxl.utils import column_index_from_string
+
+    return f"{get_column_letter(column_index_from_string(col) + right)}{row + down}"
+
+
+def _number(value) -> str:
+    return str(value) if isinstance(value, int) else repr(float(value))
 
 
 def _rewrite(xlsx: bytes, placed: dict[str, Placed]) -> bytes:
