@@ -59,6 +59,17 @@ def files_for(runtime: str, *, from_pypi: bool = False, platform: str = sys.plat
     raise ValueError(runtime)
 
 
+def starter_workbook(lang: str) -> Path:
+    """The bundled starter workbook (every function once on sample data) in ``lang``."""
+    from loyalty_xl.errors import InputError
+    from loyalty_xl.excel_starter import LANGS, file_name
+    from loyalty_xl.report import TEMPLATE_DIR
+
+    if lang not in LANGS:
+        raise InputError(f"lang must be one of {', '.join(LANGS)}", argument="lang", value=lang)
+    return TEMPLATE_DIR / file_name(lang)
+
+
 def checkout() -> Path | None:
     """The source checkout this package runs from, if any (it has pyproject.toml)."""
     root = Path(__file__).resolve().parent.parent

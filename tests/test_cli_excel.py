@@ -101,3 +101,16 @@ def test_unknown_runtime_is_an_error():
     result = runner.invoke(app, ["excel", "desktop"])
     assert result.exit_code == 1
     assert "loyalty-xl: error: runtime must be one of classic, lite, server" in result.output
+
+
+def test_every_runtime_gets_the_starter_workbook(tmp_path):
+    from loyalty_xl.report import TEMPLATE_DIR
+
+    result = runner.invoke(app, ["excel", "lite", "-o", str(tmp_path), "--lang", "de"])
+    assert result.exit_code == 0, result.output
+    written = tmp_path / "excel_functions_de.xlsx"
+    assert written.read_bytes() == (TEMPLATE_DIR / "excel_functions_de.xlsx").read_bytes()
+    result = runner.invoke(app, ["excel", "lite", "-o", str(tmp_path / "x"), "--lang", "fr"])
+    assert result.exit_code == 1
+    assert "loyalty-xl: error: lang must be one of en, de; got 'fr'" in result.output
+    assert not (tmp_path / "x").exists()

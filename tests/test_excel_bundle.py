@@ -65,7 +65,7 @@ def generated(tmp_path_factory):
 
     folder = tmp_path_factory.mktemp("excel")
     for runtime in ("lite", "server"):
-        result = CliRunner().invoke(app, ["excel", runtime, "--out", str(folder)])
+        result = CliRunner().invoke(app, ["excel", runtime, "--out", str(folder), "--force"])
         assert result.exit_code == 0, result.output
     return {"lite": folder / "main.py", "server": folder / "custom_functions" / "loyalty_kpis.py",
             "requirements": folder / "requirements.txt"}
