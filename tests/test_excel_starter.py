@@ -104,3 +104,39 @@ def test_formulas_keep_cached_values_and_spills_are_dynamic_arrays():
     breakdown = re.search(r'<c r="(D\d+)"[^>]* cm="1"><f t="array" ref="D\d+:F\d+">'
                           r"_xldudf_NPS_BREAKDOWN", xml)
     assert breakdown  # spilled 6 x 3, marked as a dynamic array
+
+
+NEVER_RECALC = """<?xml version="1.0" encoding="UTF-8"?>
+<oor:items xmlns:oor="http://openoffice.org/2001/registry"
+           xmlns:xs="http://www.w3.org/2001/XMLSchema"
+           xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">
+<item oor:path="/org.openoffice.Office.Calc/Formula/Load">
+  <prop oor:name="OOXMLRecalcMode" oor:op="fuse"><value>1</value></prop></item>
+</oor:items>
+"""
+
+
+@pytest.mark.office
+def test_a_spreadsheet_program_shows_the_stored_values_without_python(tmp_path):
+    """LibreOffice, told not to recalculate (as Excel does not for this file), keeps every
+    single-cell result; it recomputes array formulas itself, so spilled tables are not checked."""
+    import subprocess
+
+    from tests import office
+
+    office.require_office()
+    profile = tmp_path / "profile"
+    (profile / "user").mkdir(parents=True)
+    (profile / "user" / "registrymodifications.xcu").write_text(NEVER_RECALC)
+    subprocess.run([office.soffice(), f"-env:UserInstallation=file://{profile}", "--headless",
+                    "--norestore", "--convert-to", "xlsx:Calc MS Excel 2007 XML", "--outdir",
+                    str(tmp_path / "out"), str(PATHS["en"])], capture_output=True, timeout=240)
+    saved = openpyxl.load_workbook(tmp_path / "out" / PATHS["en"].name, data_only=True)
+    ours = openpyxl.load_workbook(PATHS["en"], data_only=True)
+    checked = 0
+    for anchor, (formula, last_col, last_row) in formulas(PATHS["en"]).items():
+        if f"{last_col}{last_row}" == anchor:
+            assert saved.worksheets[0][anchor].value == pytest.approx(
+                ours.worksheets[0][anchor].value, rel=1e-12), formula
+            checked += 1
+    assert checked >= 15
