@@ -99,21 +99,37 @@ def excel(
     runtime: str = typer.Argument(..., help="classic, lite or server"),
     out: Path = typer.Option(Path("."), "--out", "-o", help="Folder to write the set-up files to."),
     force: bool = typer.Option(False, "--force", help="Overwrite existing set-up files."),
+    from_pypi: bool = typer.Option(
+        False, "--from-pypi", help="lite/server: import the published loyalty-xl package "
+        "instead of embedding the KPI code."),
+    interpreter: Optional[str] = typer.Option(
+        None, "--interpreter", help="classic: the Python that Excel runs (default: this one)."),
+    lang: str = typer.Option("en", "--lang", help="Starter workbook language: en or de."),
 ):
-    """Write the set-up files that make =NPS(...) and the other KPI functions work in Excel."""
-    from loyalty_xl.excel_setup import RUNTIMES, files_for, instructions
-    from loyalty_xl.files import check_writable, write_text
+    """Write the set-up files that make =NPS(...) and the other KPI functions work in Excel.
+
+    lite and server get one generated module with the KPI code inside (no install needed);
+    classic gets an xlwings.conf for this machine and the steps to install the package. All
+    get the starter workbook: every function used once on sample data.
+    """
+    from loyalty_xl.excel_setup import RUNTIMES, files_for, instructions, starter_workbook
+    from loyalty_xl.files import atomic_path, check_writable, write_text
 
     if runtime not in RUNTIMES:
         raise LoyaltyXLError(f"runtime must be one of {', '.join(RUNTIMES)}", argument="runtime",
                              value=runtime)
-    files = {out / name: text for name, text in files_for(runtime).items()}
-    for path in files:  # check all before writing any
+    files = {out / name: text for name, text in
+             files_for(runtime, from_pypi=from_pypi, interpreter=interpreter).items()}
+    workbook = starter_workbook(lang)
+    for path in [*files, out / workbook.name]:  # check all before writing any
         check_writable(path, force=force)
     for path, text in files.items():
         write_text(path, text, force=force)
         typer.echo(f"wrote {path}")
-    typer.echo(instructions(runtime, out))
+    with atomic_path(out / workbook.name, force=force) as tmp:
+        tmp.write_bytes(workbook.read_bytes())
+    typer.echo(f"wrote {out / workbook.name}")
+    typer.echo(instructions(runtime, out, from_pypi=from_pypi))
 
 
 INPUT_HELP = "CSV, Parquet, book.xlsx[#Sheet or #Table] or db.duckdb#table"
