@@ -9,7 +9,7 @@
 # regenerate. It needs no loyalty_xl install: the modules below are embedded
 # and served to `import` by a small loader.
 # loyalty_xl version: 0.1.0
-# Source hash (sha256): 29952bb9a1e352b5bc1e0db1b2509e42e0e3b6d50313ef34563ecd4ce17d17d5
+# Source hash (sha256): d0c89cd6a41469c588d5ea6df98c254931dbf884ebb7d843c7c491b8d5333cf6
 # Embedded modules: loyalty_xl, loyalty_xl.errors, loyalty_xl.excel_cells,
 #   loyalty_xl.kpis, loyalty_xl.kpis._dates, loyalty_xl.kpis._inputs,
 #   loyalty_xl.kpis.customers, loyalty_xl.kpis.programme, loyalty_xl.kpis.survey,
@@ -338,7 +338,7 @@ def grid(array, shape):
 
 _SOURCES['loyalty_xl.kpis'] = '''"""Pure KPI formulas: numbers and arrays in, numbers out. No I/O, no Excel, no engine.
 
-Every function follows ``kpi-spec.md``: rates are fractions, NPS is in points, undefined results
+Every function follows ``docs/kpis.md``: rates are fractions, NPS is in points, undefined results
 are NaN, and bad input raises :class:`loyalty_xl.LoyaltyXLError`.
 """
 
@@ -614,7 +614,7 @@ def period_label(p) -> str:
 
 _SOURCES['loyalty_xl.kpis._inputs'] = '''"""Turning user input (lists, numpy arrays, pandas Series, scalars) into checked numpy arrays.
 
-Conventions (see kpi-spec.md): blanks (None, NaN, pandas NA, empty text) are skipped; text in a
+Conventions (see docs/kpis.md): blanks (None, NaN, pandas NA, empty text) are skipped; text in a
 numeric input is an error; every error names the argument, the value and its position in the
 flattened input. Everything here is vectorised: Python-level work is one ``map(type, ...)`` pass
 over object arrays, never a loop that does arithmetic per element.
@@ -2467,7 +2467,7 @@ def ACTIVE_ENGAGEMENT_RATE(active_members, members):
 '''
 
 _PACKAGES = ['loyalty_xl', 'loyalty_xl.kpis']
-_DIGEST = '29952bb9a1e352b5bc1e0db1b2509e42e0e3b6d50313ef34563ecd4ce17d17d5'
+_DIGEST = 'd0c89cd6a41469c588d5ea6df98c254931dbf884ebb7d843c7c491b8d5333cf6'
 
 import importlib.abc as _abc
 import importlib.util as _util
