@@ -50,9 +50,19 @@ def cli(version: Annotated[bool, typer.Option(
     """Customer-loyalty KPIs for Excel: set-up, period tables, reports and templates."""
 
 
-def fail(message: str) -> None:
-    typer.echo(f"loyalty-xl: error: {' '.join(str(message).split())}", err=True)
-    raise typer.Exit(1)
+def fail(message: str, code: int = 1) -> None:
+    """Print ``loyalty-xl: error: <message>`` as one line without terminal escapes; exit."""
+    from loyalty_xl.safe_text import terminal_text
+
+    typer.echo(f"loyalty-xl: error: {' '.join(terminal_text(message).split())}", err=True)
+    raise typer.Exit(code)
+
+
+def say(text: str, *, err: bool = False) -> None:
+    """Echo a line that may contain user text (file names, labels) without terminal escapes."""
+    from loyalty_xl.safe_text import terminal_text
+
+    typer.echo("\n".join(terminal_text(line) for line in str(text).split("\n")), err=err)
 
 
 def _in_cli_terms(err: LoyaltyXLError) -> str:
@@ -77,9 +87,11 @@ def domain_errors(command):
         try:
             return command(*args, **kwargs)
         except LoyaltyXLError as err:
-            fail(_in_cli_terms(err))
+            fail(_in_cli_terms(err), getattr(err, "exit_code", 1))
         except OSError as err:
             fail(f"{err.strerror or err}: {err.filename}" if err.filename else str(err))
+        except MemoryError:
+            fail("out of memory; see the README on limits for large inputs")
         except (typer.Exit, typer.Abort, KeyboardInterrupt):
             raise
         except Exception as err:  # a bug of ours: one line, the traceback only on request
@@ -125,11 +137,11 @@ def excel(
         check_writable(path, force=force)
     for path, text in files.items():
         write_text(path, text, force=force)
-        typer.echo(f"wrote {path}")
+        say(f"wrote {path}")
     with atomic_path(out / workbook.name, force=force) as tmp:
         tmp.write_bytes(workbook.read_bytes())
-    typer.echo(f"wrote {out / workbook.name}")
-    typer.echo(instructions(runtime, out, from_pypi=from_pypi))
+    say(f"wrote {out / workbook.name}")
+    say(instructions(runtime, out, from_pypi=from_pypi))
 
 
 INPUT_HELP = "CSV, Parquet, book.xlsx[#Sheet or #Table] or db.duckdb#table"
@@ -207,7 +219,7 @@ def run_engine(options, *, quiet=False):
     inputs = {k: (str(v) if v is not None else None) for k, v in inputs.items()}
     with _progress(quiet) as step:
         result = analyse(inputs.pop("orders"), progress=step, **inputs, **options)
-    typer.echo(result.quality.summary(), err=True)
+    say(result.quality.summary(), err=True)
     return result
 
 
@@ -258,14 +270,17 @@ def periods(
     check_writable(out, force=force)
     result = run_engine(options)
     table = result.periods
-    with atomic_path(out, force=force) as tmp:
-        if suffix == ".csv":
-            table.to_csv(tmp, index=False)
+    from loyalty_xl.safe_text import counting, csv_text, frame_for_output
+
+    with counting() as replaced, atomic_path(out, force=force) as tmp:
+        if suffix == ".csv":  # text that a spreadsheet would run as a formula gets a '
+            frame_for_output(table, csv_text).to_csv(tmp, index=False)
         elif suffix == ".parquet":
             table.to_parquet(tmp, index=False)
         else:
             _write_xlsx(table, result, tmp)
-    typer.echo(f"wrote {out} ({len(table)} periods)")
+    _say_replaced(replaced[0])
+    say(f"wrote {out} ({len(table)} periods)")
 
 
 @app.command(epilog=_example("report"))
@@ -285,21 +300,27 @@ def report(
 def _report(options, template, lang, out, force):
     from loyalty_xl.files import check_writable
     from loyalty_xl.report import build_report, default_template, periods_needed
+    from loyalty_xl.safe_text import counting
+    from loyalty_xl.workbook_limits import check_workbook
 
-    if out.suffix.lower() not in (".xlsx", ".xlsm"):
+    if out.suffix.lower() != ".xlsx":  # never macro-enabled (.xlsm) or anything else
         raise LoyaltyXLError("--out must be an .xlsx workbook", argument="out", value=str(out))
     template = template or default_template(lang)
     check_writable(out, force=force, protected=(template,))
+    if template.exists():
+        check_workbook(template, role="template")  # before the engine runs: fail fast
     from loyalty_xl.engine.settings import Settings
 
     settings = Settings(**{k: v for k, v in options.items() if k in Settings.__dataclass_fields__})
     shown = settings.check().periods
     options["periods"] = periods_needed(settings.period, shown)  # room for a year earlier
     result = run_engine(options)
-    build_report(result, out, template=template, lang=lang, force=force,
-                 segments=result.segments, shown=shown)
+    with counting() as replaced:
+        build_report(result, out, template=template, lang=lang, force=force,
+                     segments=result.segments, shown=shown)
+    _say_replaced(replaced[0])
     table = result.periods.tail(shown)
-    typer.echo(f"wrote {out} ({table['period'].iloc[0]} to {table['period'].iloc[-1]})")
+    say(f"wrote {out} ({table['period'].iloc[0]} to {table['period'].iloc[-1]})")
 
 
 @app.command(epilog=_example("demo"))
@@ -334,16 +355,28 @@ def templates(
     for name in names:
         with atomic_path(folder / name, force=force) as tmp:
             tmp.write_bytes((TEMPLATE_DIR / name).read_bytes())
-        typer.echo(f"wrote {folder / name}")
+        say(f"wrote {folder / name}")
 
 
 def _write_xlsx(table, result, path):
+    """The period table, cohorts and data quality; text stays text (never a formula)."""
     import pandas as pd
 
+    from loyalty_xl.safe_text import cell_text, frame_for_output, text_cells_only
+
     with pd.ExcelWriter(path, engine="openpyxl") as writer:
-        table.to_excel(writer, sheet_name="Periods", index=False)
-        result.cohorts.to_excel(writer, sheet_name="Cohorts")
-        result.quality.table().to_excel(writer, sheet_name="Data quality", index=False)
+        frame_for_output(table, cell_text).to_excel(writer, sheet_name="Periods", index=False)
+        frame_for_output(result.cohorts, cell_text).to_excel(writer, sheet_name="Cohorts")
+        frame_for_output(result.quality.table(), cell_text).to_excel(
+            writer, sheet_name="Data quality", index=False)
+        for sheet in writer.book.worksheets:  # pandas makes text starting with = a formula
+            text_cells_only(sheet)
+
+
+def _say_replaced(count: int) -> None:
+    if count:
+        say(f"replaced {count:,} control character{'s' if count != 1 else ''} that a "
+            "workbook cannot hold with U+FFFD", err=True)
 
 
 def main() -> None:  # pragma: no cover - the console script calls app directly

@@ -22,6 +22,7 @@ import ibis
 import pandas as pd
 
 from loyalty_xl.errors import LoyaltyXLError
+from loyalty_xl.workbook_limits import check_workbook
 
 # Column contracts: required columns, then optional ones.
 CONTRACTS = {
@@ -167,6 +168,7 @@ def read_workbook(path: Path, part: str | None, name: str):
     """
     import openpyxl
 
+    check_workbook(path, role=f"{name} input")  # bombs refused before openpyxl loads them
     book = openpyxl.load_workbook(path, data_only=True)
     sheet, cells_range, where = None, None, ""
     if part:
@@ -219,6 +221,7 @@ def read_survey_template(path: Path):
     """
     import openpyxl
 
+    check_workbook(path, role="responses input")  # bombs refused before openpyxl loads them
     book = openpyxl.load_workbook(path, data_only=True)
     found = {name: (ws, ws.tables[name]) for ws in book.worksheets for name in ws.tables
              if name in SURVEY_TABLES}

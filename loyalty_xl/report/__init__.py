@@ -29,6 +29,7 @@ import pandas as pd
 from loyalty_xl import __version__
 from loyalty_xl.errors import LoyaltyXLError
 from loyalty_xl.report.catalogue import TEXT
+from loyalty_xl.safe_text import cell_text
 
 PACKAGED = Path(__file__).resolve().parent.parent / "workbook_templates"
 TEMPLATE_DIR = PACKAGED if PACKAGED.is_dir() else \
@@ -67,11 +68,13 @@ def build_report(result, out, *, template=None, lang="en", force=False, generate
     import openpyxl
 
     from loyalty_xl.files import atomic_path, check_writable
+    from loyalty_xl.workbook_limits import check_workbook
 
     template = Path(template) if template else default_template(lang)
     if not template.exists():
         raise LoyaltyXLError(f"template {template} does not exist", argument="template")
     out = check_writable(Path(out), force=force, protected=(template,))
+    check_workbook(template, role="template")  # size limits; no macros
     try:
         wb = openpyxl.load_workbook(template)
     except Exception as err:
@@ -85,7 +88,7 @@ def build_report(result, out, *, template=None, lang="en", force=False, generate
 
 def set_text(cell, value):
     """Write data as text: a value starting with '=' stays a literal string, not a formula."""
-    cell.value = value
+    cell.value = cell_text(value)  # control characters a workbook cannot hold: U+FFFD
     if isinstance(value, str):
         cell.data_type = "s"
 
