@@ -253,6 +253,8 @@ class _PartScan:
     def _cells(self, data, n_cells):
         self.cells += n_cells
         self._check_cells()
+        if self.implicit:
+            return  # positions are counted exactly afterwards
         with_r = _SIMPLE_CELL_R.findall(data)
         if len(with_r) != n_cells:
             with_r = _CELL_R.findall(data)

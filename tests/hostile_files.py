@@ -7,6 +7,7 @@ so generating a 150 MB bomb needs no 150 MB of memory.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import resource
 import subprocess
@@ -36,7 +37,7 @@ def base_parts() -> dict[str, bytes]:
         return {name: z.read(name) for name in z.namelist()}
 
 
-def write(path: Path, replace: dict | None = None, *, level: int = 9) -> Path:
+def write(path: Path, replace: dict | None = None, *, level: int = 1) -> Path:
     """The base workbook with parts replaced or added: bytes, or an iterable of byte chunks."""
     parts = base_parts()
     parts.update(replace or {})
@@ -84,28 +85,23 @@ def huge_shared_string(path, size=150 * MB):
         yield from repeated(b"A" * 1024, size)
         yield b"</t></si></sst>"
 
-    book = write(path, {"xl/sharedStrings.xml": chunks(),
+    return write(path, {"xl/sharedStrings.xml": chunks(), **shared_strings_registered(),
                         SHEET: sheet(b'<row r="2"><c r="A2" t="s"><v>0</v></c></row>')})
-    return _add_shared_strings_type(book)
 
 
-def _add_shared_strings_type(path):
-    """Register the shared strings part, as Excel does, so openpyxl would read it."""
-    with zipfile.ZipFile(path) as z:
-        parts = {i: z.read(i) for i in z.infolist()}
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as z:
-        for info, data in parts.items():
-            if info.filename == "[Content_Types].xml" and b"sharedStrings" not in data:
-                data = data.replace(b"</Types>", b'<Override PartName="/xl/sharedStrings.xml" '
-                                    b'ContentType="application/vnd.openxmlformats-officedocument'
-                                    b'.spreadsheetml.sharedStrings+xml"/></Types>')
-            if info.filename == "xl/_rels/workbook.xml.rels" and b"sharedStrings" not in data:
-                data = data.replace(b"</Relationships>", b'<Relationship Id="rIdS" Type="http://'
-                                    b'schemas.openxmlformats.org/officeDocument/2006/'
-                                    b'relationships/sharedStrings" Target="sharedStrings.xml"/>'
-                                    b"</Relationships>")
-            z.writestr(info, data)
-    return path
+def shared_strings_registered() -> dict[str, bytes]:
+    """Content types and relationships that name a shared strings part, as Excel writes."""
+    parts = base_parts()
+    types, rels = parts["[Content_Types].xml"], parts["xl/_rels/workbook.xml.rels"]
+    if b"sharedStrings" not in types:
+        types = types.replace(b"</Types>", b'<Override PartName="/xl/sharedStrings.xml" '
+                              b'ContentType="application/vnd.openxmlformats-officedocument.'
+                              b'spreadsheetml.sharedStrings+xml"/></Types>')
+    if b"sharedStrings" not in rels:
+        rels = rels.replace(b"</Relationships>", b'<Relationship Id="rIdS" Type="http://'
+                            b"schemas.openxmlformats.org/officeDocument/2006/relationships/"
+                            b'sharedStrings" Target="sharedStrings.xml"/></Relationships>')
+    return {"[Content_Types].xml": types, "xl/_rels/workbook.xml.rels": rels}
 
 
 def huge_inline_string(path, size=150 * MB):
@@ -199,6 +195,23 @@ BOMBS = {  # name: (builder, words the one-line error contains)
     "many_entries": (many_entries, "zip entries"),
     "not_a_zip": (not_a_zip, "is not a readable .xlsx workbook"),
 }
+
+
+@contextlib.contextmanager
+def memory_budget(megabytes=1536):
+    """Within the block this process may grow its address space by ``megabytes`` at most (the
+    soft RLIMIT_AS, restored afterwards): a check that loads a bomb fails with MemoryError."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+    with open("/proc/self/statm") as statm:
+        current = int(statm.read().split()[0]) * resource.getpagesize()
+    budget = current + (megabytes << 20)
+    if hard != resource.RLIM_INFINITY:
+        budget = min(budget, hard)
+    resource.setrlimit(resource.RLIMIT_AS, (budget, hard))
+    try:
+        yield
+    finally:
+        resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
 
 
 def run_limited(args, *, memory_mb=1536, env=None, timeout=120):
