@@ -87,13 +87,39 @@ def atomic_path(path: Path, *, force: bool = False, protected: tuple[Path, ...] 
                 commit(force)
         except Interrupted as stop:
             name = signal.Signals(stop.signum).name
+            _release_quietly(stop)
             raise WriteInterrupted(f"stopped by {name} while writing {path}; it was not "
                                    "written", signum=stop.signum, argument="out") from None
         except FileExistsError:
             raise FileError(f"{path} already exists (another run wrote it meanwhile); use "
                             "--force to overwrite it", argument="out") from None
         except OSError as err:
-            raise _write_error(path, err) from None
+            error = _write_error(path, err)
+            _release_quietly(err)
+            raise error from None
+
+
+def _release_quietly(err: BaseException) -> None:
+    """Let the failed writer's objects go now, without their complaints.
+
+    A writer stopped by a full disk leaves, e.g., an open ZipFile in its frames; when it is
+    collected it tries to write its directory again and Python prints that second failure
+    as "Exception ignored in ... Traceback" at exit. Clearing the frames here, with the
+    unraisable-exception hook silenced, closes those files quietly.
+    """
+    import gc
+    import sys
+    import traceback
+
+    hook = sys.unraisablehook
+    sys.unraisablehook = lambda unraisable: None
+    try:
+        traceback.clear_frames(err.__traceback__)
+        err.__traceback__ = None
+        err.__context__ = None
+        gc.collect()
+    finally:
+        sys.unraisablehook = hook
 
 
 def _write_error(path, err):
