@@ -224,4 +224,4 @@ def run_limited(args, *, memory_mb=1536, env=None, timeout=120):
 
     return subprocess.run([sys.executable, "-m", "loyalty_xl.cli", *map(str, args)],
                           preexec_fn=set_limit, capture_output=True, text=True, env=env,
-                          timeout=timeout)
+                          timeout=timeout, check=False)

@@ -23,8 +23,13 @@ from typer.testing import CliRunner
 from loyalty_xl.cli import app
 from loyalty_xl.datasets import sample_paths
 from loyalty_xl.files import TEMP_PATTERN, atomic_path
-from loyalty_xl.safe_text import (cell_text, counting, csv_text, frame_for_output,
-                                  terminal_text)
+from loyalty_xl.safe_text import (
+    cell_text,
+    counting,
+    csv_text,
+    frame_for_output,
+    terminal_text,
+)
 from tests import hostile_files as hf
 
 runner = CliRunner()
@@ -326,21 +331,20 @@ def tiny_disk(tmp_path):
     disk = tmp_path / "disk"
     disk.mkdir()
     mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(disk)],
-                             capture_output=True)
+                             capture_output=True, check=False)
     if mounted.returncode != 0:
         pytest.skip("mounting a tmpfs is not permitted here")
     try:
         (disk / "old.xlsx").write_bytes(b"an old report")
         filler = disk / "filler"
-        with open(filler, "wb", buffering=0) as f:
-            with contextlib.suppress(OSError):
-                while True:
-                    f.write(b"\0" * 4096)
+        with open(filler, "wb", buffering=0) as f, contextlib.suppress(OSError):
+            while True:
+                f.write(b"\0" * 4096)
         size = filler.stat().st_size
         os.truncate(filler, size - 2 * 4096)  # 8 kB free: less than any workbook needs
         yield disk
     finally:
-        if subprocess.run(["umount", str(disk)], capture_output=True).returncode:
+        if subprocess.run(["umount", str(disk)], capture_output=True, check=False).returncode:
             subprocess.run(["umount", "-l", str(disk)], check=False)  # busy: detach it anyway
 
 
