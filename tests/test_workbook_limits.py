@@ -111,7 +111,7 @@ def test_real_workbooks_pass_and_are_measured(tmp_path):
     assert (summary.cells, summary.largest_area) == (6, 6)
 
 
-@settings(max_examples=25)
+@settings(max_examples=15)
 @given(st.lists(st.lists(st.tuples(st.integers(0, 40), st.booleans()), max_size=6),
                 min_size=1, max_size=8),
        st.lists(st.booleans(), min_size=8, max_size=8))
