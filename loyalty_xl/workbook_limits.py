@@ -15,8 +15,10 @@ compression ratio      100         ``LOYALTY_XL_MAX_RATIO`` (parts above 10 MB u
 cells                  2,000,000   ``LOYALTY_XL_MAX_CELLS`` (all sheets; merged ranges and
                                    hyperlink ranges count every cell they cover; about 1 GB
                                    of memory and 35 s in openpyxl)
-used range             20,000,000  ``LOYALTY_XL_MAX_AREA`` (rows x columns of each sheet's
-                                   cells, and of its declared ``<dimension>``)
+used range             4,000,000   ``LOYALTY_XL_MAX_AREA`` (rows x columns of each sheet's
+                                   cells, and of its declared ``<dimension>``; a reader
+                                   walking rows x columns makes an object of every empty
+                                   cell too: a sparse 4,000,000 takes 1.2 GB in openpyxl)
 string length          32,767      ``LOYALTY_XL_MAX_STRING`` (characters in one text or
                                    shared string; Excel's own limit for a cell)
 zip entries            10,000      ``LOYALTY_XL_MAX_PARTS``
@@ -63,7 +65,7 @@ class WorkbookLimits:
     max_unzipped_mb: int = 256
     max_ratio: int = 100
     max_cells: int = 2_000_000
-    max_area: int = 20_000_000
+    max_area: int = 4_000_000
     max_string: int = 32_767
     max_parts: int = 10_000
 
@@ -309,7 +311,7 @@ class _PartScan:
 class WorkbookSummary:
     """What :func:`check_workbook` measured (for messages and tests)."""
 
-    unzipped_bytes: int
+    scanned_bytes: int  # of the XML parts, all streamed once
     cells: int
     largest_area: int
     longest_shared_string: int
@@ -350,7 +352,7 @@ def check_workbook(path, *, role: str, limits: WorkbookLimits | None = None) -> 
     >>> check_workbook(path, role="orders input")
     Traceback (most recent call last):
     ...
-    loyalty_xl.errors.FileError: orders input tiny.xlsx: xl/worksheets/sheet1.xml uses rows 1 to 1,048,576 and columns 1 to 16,384 (17,179,869,184 cells), more than the limit of 20,000,000; set LOYALTY_XL_MAX_AREA to raise the limit
+    loyalty_xl.errors.FileError: orders input tiny.xlsx: xl/worksheets/sheet1.xml uses rows 1 to 1,048,576 and columns 1 to 16,384 (17,179,869,184 cells), more than the limit of 4,000,000; set LOYALTY_XL_MAX_AREA to raise the limit
     """
     limits = limits or WorkbookLimits.from_env()
     path = Path(path)
@@ -418,7 +420,8 @@ def _check_archive(archive, label, limits, template):
         if entry.is_dir():
             continue
         name = entry.filename
-        head = archive.open(entry).read(512)
+        with archive.open(entry) as stream:
+            head = stream.read(512)
         lowered = name.lower()
         if template and lowered == "[content_types].xml":
             content = archive.read(entry)

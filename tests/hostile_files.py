@@ -124,6 +124,11 @@ def last_cell(path):
     return write(path, {SHEET: sheet(b'<row r="1048576"><c r="XFD1048576"><v>1</v></c></row>')})
 
 
+def far_cell(path):
+    """About 5 kB: cells at A1 and T1000000; a reader walking rows x columns makes 20 million."""
+    return write(path, {SHEET: sheet(b'<row r="1000000"><c r="T1000000"><v>1</v></c></row>')})
+
+
 def declared_dimension(path):
     """One real row, a declared dimension of the whole sheet (read-only readers trust it)."""
     return write(path, {SHEET: sheet(b"", dimension=b"A1:XFD1048576")})
@@ -186,6 +191,7 @@ BOMBS = {  # name: (builder, words the one-line error contains)
     "huge_inline_string": (huge_inline_string, "compressed"),
     "whitespace": (whitespace, "compressed"),
     "last_cell": (last_cell, "columns 1 to 16,384"),
+    "far_cell": (far_cell, "rows 1 to 1,000,000 and columns 1 to 20 (20,000,000 cells)"),
     "declared_dimension": (declared_dimension, "declares the dimension A1:XFD1048576"),
     "merged_range": (merged_range, "cells (counting merged"),
     "hyperlink_range": (hyperlink_range, "cells (counting merged"),

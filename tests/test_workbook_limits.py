@@ -161,6 +161,7 @@ def test_templates_with_macros_are_refused_inputs_with_macros_are_read(tmp_path)
 # -- end to end, in a child process limited to 1.5 GB ---------------------------------------
 @pytest.mark.parametrize("command, name", [("periods", "dense_cells"),
                                            ("periods", "last_cell"),
+                                           ("periods", "far_cell"),
                                            ("report", "huge_shared_string")])
 def test_cli_refuses_bombs_within_a_memory_limit(bombs, tmp_path, command, name):
     """An input (past the ratio limit, so the streamed cell count must hold) and a template."""
