@@ -293,7 +293,7 @@ def _signals_raise():
         yield
     finally:
         for signum, old in previous.items():
-            signal.signal(signum, old)
+            signal.signal(signum, old if old is not None else signal.SIG_DFL)
 
 
 def _mode_for(path: Path) -> int:
