@@ -107,6 +107,7 @@ class EngineResult:
     settings: Settings
     inputs: dict[str, str] = field(default_factory=dict)
     segments: pd.DataFrame | None = None  # NPS by segment in the last period
+    first_order: dt.date | None = None  # the first order in the data (for warm-up periods)
 
 
 def compute_periods(orders, *, responses=None, spend=None, members=None, events=None,
@@ -194,7 +195,7 @@ def _analyse(con, scratch, config, quality, step, mapping, specs) -> EngineResul
     if config.strict:
         quality.raise_if_any()
     labels = {name: src.label for name, src in sources.items()}
-    return EngineResult(out, cohorts, quality, config, labels, run.segments)
+    return EngineResult(out, cohorts, quality, config, labels, run.segments, run.first_order)
 
 
 def _connection(orders, memory_limit, stack):
@@ -475,8 +476,10 @@ class _Run:
         orders = orders.mutate(p=P.ordinal_expr(self.kind, orders.day),
                                d=orders.day.epoch_days())
         self.orders = orders
-        span = orders.agg(last=_.p.max()).execute()
+        span = orders.agg(last=_.p.max(), first=_.day.min(where=_.amount >= 0)).execute()
         latest = span["last"][0]
+        first = span["first"][0]
+        self.first_order = None if first is None or pd.isna(first) else pd.Timestamp(first).date()
         if latest is None or pd.isna(latest):
             raise LoyaltyXLError("orders input has no usable rows (see the data-quality "
                                  "summary)", argument="orders")
