@@ -47,6 +47,7 @@ from loyalty_xl.texts import LANGS, Texts
 ANSWER_ROWS = 2000
 PERIOD_ROWS = 120
 HEADER_ROW = 3  # of the period tables
+PRINTED_ROWS = 36  # input rows in the print area (File > Print Range to print more)
 NAVY = "1F3864"
 INPUT_FILL = PatternFill("solid", fgColor="FFF2CC")
 RESULT_FILL = PatternFill("solid", fgColor="E2EFDA")
@@ -76,7 +77,7 @@ def _instructions(ws, title: str, lines: list[str]):
     ws.row_dimensions[1].height = 24
     for i, line in enumerate(lines, 3):
         ws.cell(i, 1, line).alignment = Alignment(wrap_text=True, vertical="top")
-    ws.column_dimensions["A"].width = 100
+    ws.column_dimensions["A"].width = 75  # fits a portrait A4 or Letter page unscaled
     fit_rows(ws)
     one_page(ws)
     ws.protection.sheet = True
@@ -231,8 +232,9 @@ def survey(lang: str) -> Workbook:
     _input_table(ws, "CLIAnswers", 14, 4, [date, *cli], ANSWER_ROWS,
                  {date: date_rule, **{c: rule for c in cli}}, t, calculated={
                      t("survey.points"): f'=IF({given}=0,"",({points})/{given})',
-                     t("survey.invalid"): "=" + "+".join(
-                         f"({answers.excel_invalid(c, cli_low, cli_high)})" for c in cells)},
+                     t("survey.invalid"): f'=IF(COUNTA({",".join(cells)})=0,"",' + "+".join(
+                         f"({answers.excel_invalid(c, cli_low, cli_high)})" for c in cells)
+                     + ")"},
                  invalid={c: answers.excel_invalid("{cell}", cli_low, cli_high) for c in cli})
     for cell, title in (("A3", "NPS"), ("F3", "CSAT"), ("J3", "CES"), ("N3", "CLI")):
         ws[cell] = title
@@ -240,6 +242,8 @@ def survey(lang: str) -> Workbook:
     ws.freeze_panes = "A5"
     ws.protection.sheet = True
     landscape(ws)
+    ws.print_area = f"A1:S{4 + PRINTED_ROWS}"  # not 2,000 empty rows
+    ws.print_title_rows = "3:4"
 
     _results_sheet(results, t("survey.results_title"))
     s, chk = f"NPSAnswers[{score}]", f"NPSAnswers[{check}]"
@@ -345,6 +349,9 @@ def _period_workbook(lang, title, table, inputs, calculated, named, instructions
     data.freeze_panes = "B4"
     data.protection.sheet = True
     landscape(data)
+    last_col = get_column_letter(len(columns) + len(calculated))
+    data.print_area = f"A1:{last_col}{HEADER_ROW + PRINTED_ROWS}"  # not 120 empty rows
+    data.print_title_rows = f"{HEADER_ROW}:{HEADER_ROW}"
     _results_sheet(results, t("staff.latest"))
     first, key = columns[0], columns[1]
     # the table row (1 = first data row) of the last filled row, 0 when there is none

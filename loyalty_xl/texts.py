@@ -238,8 +238,8 @@ TEXTS: dict[str, tuple[str, str]] = {
     "staff.answers": ("Answers", "Antworten"),
     "staff.latest": ("Latest period", "Letzter Zeitraum"),
     "staff.period": ("Period", "Zeitraum"),
-    "staff.last_row": ("Table row of the latest period (the last filled row)",
-                       "Tabellenzeile des letzten Zeitraums (die letzte gefüllte Zeile)"),
+    "staff.last_row": ("Row of the latest period in the table", "Tabellenzeile des letzten "
+                       "Zeitraums"),
     "staff.valid": ("ok", "ok"),
     "staff.status.number stored as text": ("number stored as text", "Zahl als Text"),
     "staff.status.score is not a number": ("not a number", "keine Zahl"),

@@ -265,3 +265,38 @@ def test_weekly_report_compares_with_a_year_earlier_beyond_the_shown_periods(tmp
     assert periods.tables["Periods"].ref.endswith("21")  # 20 weeks shown
     assert periods["A21"].value == engine.iloc[-1]["period"]
     assert book.worksheets[3]["A24"].value == engine.iloc[-1]["period"]  # last shown cohort
+
+
+def test_segments_from_the_result_in_columns_and_a_currency(tmp_path, sample_result):
+    out = build_report(sample_result, tmp_path / "r.xlsx", currency="USD")  # no segments=
+    ws = openpyxl.load_workbook(out).worksheets[0]
+    rows = {ws.cell(r, 1).value: [ws.cell(r, c).value for c in range(1, 6)]
+            for r in range(1, ws.max_row + 1)}
+    segments = sample_result.segments.set_index("segment")
+    assert rows["Segment"] == ["Segment", "Answers", "NPS", "95% low", "95% high"]
+    for name in segments.index:
+        _, n, nps, low, high = rows[name]
+        assert (n, nps, low, high) == pytest.approx(tuple(segments.loc[name, ["n", "nps", "low",
+                                                                              "high"]]))
+    revenue = next(r for r in range(5, 40) if ws.cell(r, 1).value == "Revenue")
+    assert ws.cell(revenue, 2).number_format == '"$"#,##0.00'
+    assert '"$"' in ws.cell(revenue, 4).number_format
+    churn = next(r for r in range(5, 40) if ws.cell(r, 1).value == "Churn rate")
+    assert ws.cell(churn, 4).number_format.startswith('+0.0" pp"')
+    # the year-ago period (2025-10) is a warm-up period: marked, not coloured
+    assert ws.cell(churn, 8).value == "warm-up"
+    coloured = {str(cf.sqref) for cf in ws.conditional_formatting}
+    assert f"G{churn}:H{churn}" not in coloured and f"D{churn}:E{churn}" in coloured
+
+
+def test_german_report_is_german(tmp_path, sample_result):
+    out = build_report(sample_result, tmp_path / "de.xlsx", lang="de")
+    book = openpyxl.load_workbook(out)
+    quality, about = book.worksheets[4], book.worksheets[5]
+    values = [str(c.value) for ws in (quality, about) for row in ws.iter_rows() for c in row
+              if c.value is not None]
+    text = " ".join(values)
+    for english in ("refunds", "duplicate order id", "months", "activity window", "row ",
+                    "orders:", "unparseable"):
+        assert english not in text, english
+    assert "(13 Monate)" in text and "doppelte Bestellnummer" in text and "Erstattungen" in text
