@@ -343,9 +343,12 @@ def _period_workbook(lang, title, table, inputs, calculated, named, instructions
     text_number = {column: "ISTEXT({cell})" for column in columns[1:]}
     letters = _input_table(data, table, 1, HEADER_ROW, columns, PERIOD_ROWS, rules, t, calculated,
                            invalid=text_number)
+    formats = {column: number_format for column, _, number_format, _ in named}
     for column in calculated:
-        for r in range(4, 4 + PERIOD_ROWS):
+        for r in range(HEADER_ROW + 1, HEADER_ROW + 1 + PERIOD_ROWS):
             data[f"{letters[column]}{r}"].fill = RESULT_FILL
+            if column in formats:
+                data[f"{letters[column]}{r}"].number_format = formats[column]
     data.freeze_panes = "B4"
     data.protection.sheet = True
     landscape(data)

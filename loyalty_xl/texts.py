@@ -102,16 +102,18 @@ TEXTS: dict[str, tuple[str, str]] = {
     "def.orders": ("Orders {in_unit}", "Bestellungen {in_unit}"),
     "def.revenue": ("Net revenue {in_unit} (after refunds)",
                     "Nettoumsatz {in_unit} (nach Erstattungen)"),
-    "def.active": ("Active customer: ordered in the {activity_days} days before a date. "
+    "kpi.active": ("Active customer", "Aktiver Kunde"),
+    "def.active": ("Ordered in the {activity_days} days before a date (the activity window). "
                    "Periods: {units}.",
-                   "Aktiver Kunde: hat in den {activity_days} Tagen vor einem Stichtag bestellt. "
-                   "Zeiträume: {units}."),
-    "def.warm_up": ("Warm-up: {units} whose start is less than {activity_days} days after the "
-                    "first order in the data; retention and churn there are not yet "
-                    "comparable and their changes are not coloured.",
-                    "Anlaufphase: {units}, deren Beginn weniger als {activity_days} Tage nach "
-                    "der ersten Bestellung der Daten liegt; Bindung und Abwanderung sind dort "
-                    "noch nicht vergleichbar, ihre Änderungen werden nicht eingefärbt."),
+                   "Hat in den {activity_days} Tagen vor einem Stichtag bestellt "
+                   "(Aktivitätsfenster). Zeiträume: {units}."),
+    "def.warm_up": ("{Units} whose start is less than {activity_days} days after the "
+                    "first order in the data: retention, churn, new and lost customers are not "
+                    "yet comparable there, and their changes are not coloured.",
+                    "{Units}, deren Beginn weniger als {activity_days} Tage nach "
+                    "der ersten Bestellung der Daten liegt: Bindung, Abwanderung, Neukunden und "
+                    "verlorene Kunden sind dort noch nicht vergleichbar, ihre Änderungen werden "
+                    "nicht eingefärbt."),
     "trailing": ("last {trailing_months} months", "letzte {trailing_months} Monate"),
     # --- period units -----------------------------------------------------------------------
     "unit.month": ("month|months|in the month", "Monat|Monate|im Monat"),
@@ -484,7 +486,8 @@ class Texts:
     def units(self, kind: str) -> dict[str, str]:
         """The fields ``unit``, ``units`` and ``in_unit`` ("in the month", "im Monat")."""
         unit, units, in_unit = self.parts(f"unit.{kind}")
-        return {"unit": unit, "units": units, "in_unit": in_unit}
+        return {"unit": unit, "units": units, "Units": units[0].upper() + units[1:],
+                "in_unit": in_unit}
 
     def input_name(self, name: str) -> str:
         """An engine input's name (orders, responses, ...) in this language."""

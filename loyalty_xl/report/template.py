@@ -33,7 +33,7 @@ from loyalty_xl.report.catalogue import (
     column_format,
     column_label,
 )
-from loyalty_xl.report.layout import fit_rows
+from loyalty_xl.report.layout import fit_rows, one_page
 from loyalty_xl.texts import LANGS, Texts
 
 SUMMARY_KPIS = ["nps", "csat", "ces", "cli", "retention_rate", "churn_rate",
@@ -126,7 +126,7 @@ def _summary(ws, t):
     note.font = Font(italic=True, color="595959", size=9)
     ws.cell(row + 1, 1, t("segments")).font = Font(bold=True, color=NAVY, size=12)
     ws.cell(row + 2, 1, "{{segments}}")
-    widths = [38, 16, 16, 13, 4, 17, 13, 9]
+    widths = [38, 16, 16, 13, 10, 17, 13, 10]  # E, H: arrows or the warm-up mark
     for col, width in enumerate(widths, 1):
         ws.column_dimensions[get_column_letter(col)].width = width
     fit_rows(ws, {4})
@@ -266,7 +266,7 @@ def _charts(ws, periods, t):
     _chart(LineChart, t("chart_programme"), periods, ["participation_rate", "redemption_rate",
                                                       "active_engagement_rate"], "0%", "A37",
            ws, t, t("axis_rate"), [(navy, False), (green, False), (orange, False)])
-    landscape(ws)
+    one_page(ws, landscape=True)
 
 
 def _block(ws, title, anchor, subtitle=None):
@@ -290,8 +290,7 @@ def _about(ws, t):
     start = len(rows) + 4
     ws.cell(start, 1, t("definitions")).font = Font(bold=True, size=12, color=NAVY)
     for r, key in enumerate(DEFINITIONS, start + 1):
-        label = column_label(key, t.lang) if key in BY_KEY else \
-            (t("kpi.warm_up") if key == "warm_up" else "")
+        label = column_label(key, t.lang)
         ws.cell(r, 1, label).border = THIN
         ws.cell(r, 1).alignment = WRAP_TOP
         ws.cell(r, 2, f"{{{{def:{key}}}}}").border = THIN
