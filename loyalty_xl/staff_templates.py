@@ -35,7 +35,6 @@ from loyalty_xl.kpis import answers
 from loyalty_xl.kpis.survey import (
     ADJUST_COUNT,
     ADJUST_N,
-    CES_SCALES,
     CLI_POINTS,
     CSAT_SCALES,
     DEFAULT_CONFIDENCE,
