@@ -185,7 +185,7 @@ def survey(lang: str) -> Workbook:
     points_text = ", ".join(f"{p:g}" for p in CLI_POINTS)
     _instructions(info, t("survey.howto_title"), [
         t("survey.step1"), t("survey.step2"), t("survey.step3"), t("survey.step4"),
-        t("survey.step5", rows=f"{ANSWER_ROWS:,}".replace(",", "." if lang == "de" else ",")),
+        t("survey.step5", rows=t.number(ANSWER_ROWS)),
         t("survey.definitions", points=points_text)])
     ws = sheet_answers
     ws["A1"] = t("survey.answers_title")

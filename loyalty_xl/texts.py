@@ -228,6 +228,12 @@ TEXTS: dict[str, tuple[str, str]] = {
                      "period; they are not orders and do not make a customer active",
                      "{n} Erstattungen (negative Beträge, zusammen {total}) mindern den Umsatz "
                      "ihres Zeitraums; sie sind keine Bestellungen und machen niemanden aktiv"),
+    # --- how numbers are written (in text; cells get Excel formats, shown in the reader's locale)
+    "fmt.separators": (",.", ".,"),  # thousands, decimal
+    "fmt.datetime": ("%Y-%m-%d %H:%M", "%d.%m.%Y %H:%M"),
+    "fmt.money": ("{symbol}{number}", "{number} {symbol}"),
+    "fmt.money_excel": ('"{symbol}"#,##0.00', '#,##0.00" {symbol}"'),
+    "fmt.percent": ("{number}%", "{number} %"),
     # --- staff templates: common ------------------------------------------------------------
     "staff.no_answers": ("no answers yet", "noch keine Antworten"),
     "staff.no_data": ("no data yet", "noch keine Daten"),
@@ -488,6 +494,21 @@ class Texts:
         unit, units, in_unit = self.parts(f"unit.{kind}")
         return {"unit": unit, "units": units, "Units": units[0].upper() + units[1:],
                 "in_unit": in_unit}
+
+    def number(self, x, places: int = 0) -> str:
+        """``x`` written with this language's separators: 1,234.5 / 1.234,5."""
+        thousands, decimal = self("fmt.separators")
+        text = f"{x:,.{places}f}"
+        return text.replace(",", "\0").replace(".", decimal).replace("\0", thousands)
+
+    def money(self, x, symbol: str) -> str:
+        return self("fmt.money", symbol=symbol, number=self.number(x, 2))
+
+    def percent(self, fraction, places: int = 0) -> str:
+        return self("fmt.percent", number=self.number(100 * fraction, places))
+
+    def datetime(self, moment) -> str:
+        return moment.strftime(self("fmt.datetime"))
 
     def input_name(self, name: str) -> str:
         """An engine input's name (orders, responses, ...) in this language."""

@@ -36,7 +36,7 @@ from loyalty_xl.report.catalogue import (
     money_format,
 )
 from loyalty_xl.report.layout import fit_rows
-from loyalty_xl.texts import TEXTS, Texts
+from loyalty_xl.texts import LANGS, TEXTS, Texts
 
 PACKAGED = Path(__file__).resolve().parent.parent / "workbook_templates"
 TEMPLATE_DIR = PACKAGED if PACKAGED.is_dir() else \
@@ -50,9 +50,9 @@ WHEN = {None: 0, "previous": 1, "year_ago": None}  # None: a year earlier
 
 
 def default_template(lang: str = "en") -> Path:
-    if lang not in ("en", "de"):
-        raise LoyaltyXLError("--lang must be en or de", argument="lang", value=lang,
-                             has_value=True)
+    if lang not in LANGS:
+        raise LoyaltyXLError(f"--lang must be one of {', '.join(LANGS)}", argument="lang",
+                             value=lang, has_value=True)
     return TEMPLATE_DIR / f"monthly_report_{lang}.xlsx"
 
 
@@ -233,20 +233,16 @@ class _Filler:
             return t("period_range", first=self.table.iloc[0]["period"], last=last["period"],
                      n=len(self.table), units=t.unit(s.period, plural=True))
         if name == "generated_at":
-            return self.generated_at.strftime("%d.%m.%Y %H:%M" if self.lang == "de"
-                                              else "%Y-%m-%d %H:%M")
+            return t.datetime(self.generated_at)
         if name == "version":
             return __version__
         if name == "inputs":
             return "; ".join(f"{t.input_name(k)}: {v}" for k, v in self.result.inputs.items())
         if name == "settings":
-            confidence = f"{s.confidence:.0%}"
-            if self.lang == "de":
-                confidence = confidence.replace("%", " %")
             return t("settings_text", **{**self.fields(), "units": t.unit(s.period, True),
-                                         "confidence": confidence})
+                                         "confidence": t.percent(s.confidence)})
         if name == "excluded_total":
-            return _integer(self.result.quality.rows_excluded, self.lang)
+            return t.number(self.result.quality.rows_excluded)
         if name == "cohorts_title":
             return t("cohorts_title", **self.fields())
         if name == "money_axis":
@@ -255,7 +251,7 @@ class _Filler:
         row = self._row_at(when)
         if row is None or pd.isna(row["nps_low"]):
             return "–"
-        return f"[{_decimal(row['nps_low'], self.lang)}; {_decimal(row['nps_high'], self.lang)}]"
+        return f"[{t.number(row['nps_low'], 1)}; {t.number(row['nps_high'], 1)}]"
 
     def _period_table(self, columns):
         sheets = {ws.title for ws, _, _ in columns}
@@ -351,7 +347,7 @@ class _Filler:
     def _currency(self):
         """Money formats of the template (its default currency) in the chosen currency."""
         pairs = [(money_format(lang, DEFAULT_CURRENCY), money_format(lang, self.currency))
-                 for lang in ("en", "de")]
+                 for lang in LANGS]
         for ws in self.wb.worksheets:
             for row in ws.iter_rows():
                 for cell in row:
@@ -422,8 +418,7 @@ class _Filler:
         for item in self.result.quality.inputs:
             for reason, count in (item.excluded or {"": 0}).items():
                 examples = "; ".join(
-                    t("row_value", row=f"{row:,}".replace(",", "." if self.lang == "de"
-                                                          else ","),
+                    t("row_value", row=t.number(row),
                       value=t("blank_value") if value == "(blank)" else value)
                     for row, value in item.examples.get(reason, []))
                 rows.append([t.input_name(item.name), item.label, item.rows_read,
@@ -451,8 +446,8 @@ class _Filler:
         if match:
             n = int(match["n"].replace(",", ""))
             total = float(match["total"].replace(",", ""))
-            note = self.t("note.refunds", n=_integer(n, self.lang),
-                          total=_money(total, self.lang, self.currency))
+            note = self.t("note.refunds", n=self.t.number(n), total=self.t.money(
+                total, CURRENCIES.get(self.currency, self.currency)))
         return f"{self.t.input_name(item.name)}: {note}"
 
     def _segments(self, ws, anchor):
@@ -520,24 +515,6 @@ def _drop_formats(ws, row, first_col, last_col):
     for key in list(rules):
         if str(key.sqref) == target:
             del rules[key]
-
-
-def _integer(n, lang):
-    text = f"{int(n):,}"
-    return text.replace(",", ".") if lang == "de" else text
-
-
-def _decimal(x, lang, places=1):
-    text = f"{x:,.{places}f}"
-    if lang == "de":
-        text = text.replace(",", "\0").replace(".", ",").replace("\0", ".")
-    return text
-
-
-def _money(x, lang, currency):
-    symbol = CURRENCIES.get(currency, currency)
-    number = _decimal(x, lang, 2)
-    return f"{number} {symbol}" if lang == "de" else f"{symbol}{number}"
 
 
 def _number(value):

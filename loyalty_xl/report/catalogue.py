@@ -71,8 +71,7 @@ def money_format(lang: str, currency: str = DEFAULT_CURRENCY) -> str:
     (The thousands and decimal separators come from the reader's locale; the position of the
     symbol from the language.)
     """
-    symbol = CURRENCIES.get(currency, currency)
-    return f'#,##0.00" {symbol}"' if lang == "de" else f'"{symbol}"#,##0.00'
+    return text("fmt.money_excel", lang, symbol=CURRENCIES.get(currency, currency))
 
 
 def number_format(kind: str, lang: str, currency: str = DEFAULT_CURRENCY) -> str:
