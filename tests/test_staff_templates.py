@@ -293,3 +293,22 @@ def test_the_engine_reads_a_filled_survey_template_as_responses(tmp_path):
     assert quality.label == "answers.xlsx (survey template)"
     assert quality.excluded == {"unparseable answer date": 1}  # the NPS answer without a date
     assert quality.examples["unparseable answer date"][0][0] == 8  # its Excel row
+
+
+def test_invalid_entries_are_marked_red_by_the_answers_rule():
+    from loyalty_xl.kpis import answers
+
+    for lang in ("en", "de"):
+        book = openpyxl.load_workbook(TEMPLATE_DIR / file_name("survey", lang))
+        ws = book.worksheets[1]
+        rules = {str(cf.sqref): [r.formula[0] for r in cf.rules]
+                 for cf in ws.conditional_formatting}
+        assert rules["B5:B2004"] == [answers.excel_invalid("B5", 0, 10)]  # NPS
+        assert rules["G5:G2004"] == [answers.excel_invalid("G5", 1, 5)]  # CSAT
+        assert rules["K5:K2004"] == [answers.excel_invalid("K5", 1, 7)]  # CES
+        for col in "OPQ":  # the three CLI questions
+            assert rules[f"{col}5:{col}2004"] == [answers.excel_invalid(f"{col}5", 1, 6)]
+        for kind in ("retention", "value", "programme"):
+            periods = openpyxl.load_workbook(TEMPLATE_DIR / file_name(kind, lang)).worksheets[1]
+            marked = {str(cf.sqref) for cf in periods.conditional_formatting}
+            assert "B4:B123" in marked, kind  # a number typed as text turns red

@@ -25,9 +25,6 @@ class Kpi:
     def label(self, lang: str) -> str:
         return text(f"kpi.{self.key}", lang)
 
-    def definition(self, lang: str, **fields) -> str:
-        return text(f"def.{self.key}", lang, **fields)
-
     def number_format(self, lang: str, currency: str = DEFAULT_CURRENCY) -> str:
         return number_format(self.kind, lang, currency)
 
