@@ -7,6 +7,7 @@ Exit codes: 0 success, 1 a domain error (one line on stderr: ``loyalty-xl: error
 from __future__ import annotations
 
 import functools
+import inspect
 import sys
 from pathlib import Path
 from typing import Annotated, Optional
@@ -16,17 +17,56 @@ import typer
 from loyalty_xl.errors import LoyaltyXLError
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode=None,
+                  context_settings={"help_option_names": ["-h", "--help"]},
                   help="Customer-loyalty KPIs for Excel: set-up, period tables, reports.")
+
+EXAMPLES = {  # shown under each command's --help
+    "excel": "loyalty-xl excel lite --out excel_setup",
+    "periods": "loyalty-xl periods --orders orders.csv --responses answers.xlsx#Answers "
+               "--out kpis.xlsx",
+    "report": "loyalty-xl report --orders orders.csv --spend spend.csv --period 2026-10 "
+              "--lang de --out report_2026-10.xlsx",
+    "demo": "loyalty-xl demo --out loyalty_report_demo.xlsx",
+    "templates": "loyalty-xl templates kpi_workbooks",
+}
+
+
+def _example(name: str) -> str:
+    return f"Example: {EXAMPLES[name]}"
+
+
+def _version(value: bool) -> None:
+    if value:
+        from loyalty_xl import __version__
+
+        typer.echo(f"loyalty-xl {__version__}")
+        raise typer.Exit()
 
 
 @app.callback()
-def cli() -> None:
+def cli(version: Annotated[bool, typer.Option(
+        "--version", callback=_version, is_eager=True,
+        help="Print the version and exit.")] = False) -> None:
     """Customer-loyalty KPIs for Excel: set-up, period tables, reports and templates."""
 
 
 def fail(message: str) -> None:
     typer.echo(f"loyalty-xl: error: {' '.join(str(message).split())}", err=True)
     raise typer.Exit(1)
+
+
+def _in_cli_terms(err: LoyaltyXLError) -> str:
+    """The library names a setting by its field (``until must be ...``); say the flag."""
+    import dataclasses
+
+    from loyalty_xl.engine.settings import Settings
+
+    message = str(err)
+    for item in dataclasses.fields(Settings):
+        if err.argument == item.name and message.startswith(f"{item.name} "):
+            flag = item.metadata.get("flag") or "--" + item.name.replace("_", "-")
+            return flag + message[len(item.name):]
+    return message
 
 
 def domain_errors(command):
@@ -37,65 +77,126 @@ def domain_errors(command):
         try:
             return command(*args, **kwargs)
         except LoyaltyXLError as err:
-            fail(str(err))
+            fail(_in_cli_terms(err))
         except OSError as err:
             fail(f"{err.strerror or err}: {err.filename}" if err.filename else str(err))
+        except (typer.Exit, typer.Abort, KeyboardInterrupt):
+            raise
+        except Exception as err:  # a bug of ours: one line, the traceback only on request
+            import os
+
+            if os.environ.get("LOYALTY_XL_DEBUG"):
+                raise
+            fail(f"internal error ({type(err).__name__}: {err}); please report it with the "
+                 "command you ran (LOYALTY_XL_DEBUG=1 shows the traceback)")
 
     return wrapper
 
 
-@app.command()
+@app.command(epilog=_example("excel"))
 @domain_errors
 def excel(
     runtime: str = typer.Argument(..., help="classic, lite or server"),
     out: Path = typer.Option(Path("."), "--out", "-o", help="Folder to write the set-up files to."),
     force: bool = typer.Option(False, "--force", help="Overwrite existing set-up files."),
+    from_pypi: bool = typer.Option(
+        False, "--from-pypi", help="lite/server: import the published loyalty-xl package "
+        "instead of embedding the KPI code."),
+    interpreter: Optional[str] = typer.Option(
+        None, "--interpreter", help="classic: the Python that Excel runs (default: this one)."),
+    lang: str = typer.Option("en", "--lang", help="Starter workbook language: en or de."),
 ):
-    """Write the set-up files that make =NPS(...) and the other KPI functions work in Excel."""
-    from loyalty_xl.excel_setup import RUNTIMES, files_for, instructions
-    from loyalty_xl.files import check_writable, write_text
+    """Write the set-up files that make =NPS(...) and the other KPI functions work in Excel.
+
+    lite and server get one generated module with the KPI code inside (no install needed);
+    classic gets an xlwings.conf for this machine and the steps to install the package. All
+    get the starter workbook: every function used once on sample data.
+    """
+    from loyalty_xl.excel_setup import RUNTIMES, files_for, instructions, starter_workbook
+    from loyalty_xl.files import atomic_path, check_writable, write_text
 
     if runtime not in RUNTIMES:
         raise LoyaltyXLError(f"runtime must be one of {', '.join(RUNTIMES)}", argument="runtime",
                              value=runtime)
-    files = {out / name: text for name, text in files_for(runtime).items()}
-    for path in files:  # check all before writing any
+    files = {out / name: text for name, text in
+             files_for(runtime, from_pypi=from_pypi, interpreter=interpreter).items()}
+    workbook = starter_workbook(lang)
+    for path in [*files, out / workbook.name]:  # check all before writing any
         check_writable(path, force=force)
     for path, text in files.items():
         write_text(path, text, force=force)
         typer.echo(f"wrote {path}")
-    typer.echo(instructions(runtime, out))
+    with atomic_path(out / workbook.name, force=force) as tmp:
+        tmp.write_bytes(workbook.read_bytes())
+    typer.echo(f"wrote {out / workbook.name}")
+    typer.echo(instructions(runtime, out, from_pypi=from_pypi))
 
 
 INPUT_HELP = "CSV, Parquet, book.xlsx[#Sheet or #Table] or db.duckdb#table"
-
-# The period engine's options, shared by `periods` and `report`.
-Orders = Annotated[Path, typer.Option("--orders", help=f"Orders: {INPUT_HELP}.")]
-Responses = Annotated[Optional[Path], typer.Option(
-    "--responses", help="Survey answers (long format, or a filled survey template).")]
-Spend = Annotated[Optional[Path], typer.Option("--spend", help="Marketing and sales spend.")]
-Members = Annotated[Optional[Path], typer.Option("--members", help="Programme members.")]
-Events = Annotated[Optional[Path], typer.Option("--events", help="Programme events.")]
-Maps = Annotated[Optional[list[str]], typer.Option(
-    "--map", help="column=SourceColumn (repeatable).")]
-PeriodType = Annotated[str, typer.Option("--period-type", help="month, week, quarter or year.")]
-Periods = Annotated[int, typer.Option("--periods", help="How many periods, ending with --period.")]
-Until = Annotated[Optional[str], typer.Option(
-    "--period", help="The last period, e.g. 2026-10 (default: the latest in the data).")]
-ActivityDays = Annotated[int, typer.Option(help="Activity window in days.")]
-TrailingMonths = Annotated[int, typer.Option(help="Trailing window of value KPIs in months.")]
-CsatScale = Annotated[str, typer.Option(help="CSAT scale: 1-5, 1-7, 1-10 or 0-10.")]
-CesScale = Annotated[str, typer.Option(help="CES scale: 1-7 or 1-5.")]
-Strict = Annotated[bool, typer.Option("--strict", help="Fail on any excluded row.")]
+INPUTS = {  # the engine's inputs: option help
+    "orders": f"Orders: {INPUT_HELP}.",
+    "responses": "Survey answers (long format, or a filled survey template).",
+    "spend": "Marketing and sales spend.",
+    "members": "Loyalty-programme members.",
+    "events": "Loyalty-programme events (points issued and redeemed).",
+}
 Force = Annotated[bool, typer.Option("--force", help="Overwrite --out if it exists.")]
 
 
-def _engine_options(orders, responses, spend, members, events, maps, period, periods, until,
-                    activity_days, trailing_months, csat_scale, ces_scale, strict):
-    return dict(orders=orders, responses=responses, spend=spend, members=members,
-                events=events, mapping=maps, period=period, periods=periods, until=until,
-                activity_days=activity_days, trailing_months=trailing_months,
-                csat_scale=csat_scale, ces_scale=ces_scale, strict=strict)
+def _settings_parameters():
+    """One typer option per field of the engine's Settings (flag, help, default from there)."""
+    import dataclasses
+
+    from loyalty_xl.engine.settings import Settings
+
+    params = []
+    for item in dataclasses.fields(Settings):
+        meta = item.metadata
+        if not meta.get("cli", True):
+            continue
+        flag = meta.get("flag") or "--" + item.name.replace("_", "-")
+        kind = {"int": int, "float": float, "bool": bool}.get(str(item.type), str)
+        if item.default is None:
+            kind = Optional[kind]
+        help_text = meta["help"]
+        params.append(inspect.Parameter(
+            item.name, inspect.Parameter.KEYWORD_ONLY, default=item.default,
+            annotation=Annotated[kind, typer.Option(flag, help=help_text)]))
+    return params
+
+
+def _input_parameters():
+    params = []
+    for i, (name, help_text) in enumerate(INPUTS.items()):
+        kind = Path if i == 0 else Optional[Path]
+        params.append(inspect.Parameter(
+            name, inspect.Parameter.KEYWORD_ONLY, default=... if i == 0 else None,
+            annotation=Annotated[kind, typer.Option(f"--{name}", help=help_text)]))
+    params.append(inspect.Parameter(
+        "maps", inspect.Parameter.KEYWORD_ONLY, default=None,
+        annotation=Annotated[Optional[list[str]], typer.Option(
+            "--map", help="column=SourceColumn, e.g. order_date=Bestelldatum (repeatable).")]))
+    return params
+
+
+def engine_command(command):
+    """Give ``command(options, **own)`` the engine's options: the inputs, --map and one option
+    per Settings field, generated, so `periods` and `report` declare them once."""
+    own = [p for p in inspect.signature(command).parameters.values() if p.name != "options"]
+    own = [p.replace(kind=inspect.Parameter.KEYWORD_ONLY) for p in own]
+    params = _input_parameters() + _settings_parameters() + own
+    engine_names = {p.name for p in params} - {p.name for p in own}
+
+    @functools.wraps(command)
+    def wrapper(**kwargs):
+        options = {k: kwargs.pop(k) for k in list(kwargs) if k in engine_names}
+        options["mapping"] = options.pop("maps")
+        return command(options, **kwargs)
+
+    wrapper.__signature__ = inspect.Signature(params)
+    wrapper.__annotations__ = {p.name: p.annotation for p in params}
+    del wrapper.__wrapped__  # typer must read the generated signature, not the command's
+    return wrapper
 
 
 def run_engine(options, *, quiet=False):
@@ -139,23 +240,11 @@ def _console():
     return Console(stderr=True)
 
 
-@app.command()
+@app.command(epilog=_example("periods"))
 @domain_errors
+@engine_command
 def periods(
-    orders: Orders,
-    responses: Responses = None,
-    spend: Spend = None,
-    members: Members = None,
-    events: Events = None,
-    maps: Maps = None,
-    period: PeriodType = "month",
-    periods_: Periods = 13,
-    until: Until = None,
-    activity_days: ActivityDays = 365,
-    trailing_months: TrailingMonths = 12,
-    csat_scale: CsatScale = "1-5",
-    ces_scale: CesScale = "1-7",
-    strict: Strict = False,
+    options,
     out: Path = typer.Option(..., "--out", "-o", help="Output: .csv, .parquet or .xlsx."),
     force: Force = False,
 ):
@@ -167,9 +256,7 @@ def periods(
         raise LoyaltyXLError("--out must end in .csv, .parquet or .xlsx", argument="out",
                              value=str(out))
     check_writable(out, force=force)
-    result = run_engine(_engine_options(orders, responses, spend, members, events, maps,
-                                        period, periods_, until, activity_days,
-                                        trailing_months, csat_scale, ces_scale, strict))
+    result = run_engine(options)
     table = result.periods
     with atomic_path(out, force=force) as tmp:
         if suffix == ".csv":
@@ -181,32 +268,17 @@ def periods(
     typer.echo(f"wrote {out} ({len(table)} periods)")
 
 
-@app.command()
+@app.command(epilog=_example("report"))
 @domain_errors
+@engine_command
 def report(
-    orders: Orders,
-    responses: Responses = None,
-    spend: Spend = None,
-    members: Members = None,
-    events: Events = None,
-    maps: Maps = None,
-    period: PeriodType = "month",
-    periods_: Periods = 13,
-    until: Until = None,
-    activity_days: ActivityDays = 365,
-    trailing_months: TrailingMonths = 12,
-    csat_scale: CsatScale = "1-5",
-    ces_scale: CesScale = "1-7",
-    strict: Strict = False,
+    options,
     template: Path = typer.Option(None, "--template", help="Report template (.xlsx)."),
     lang: str = typer.Option("en", "--lang", help="Bundled template language: en or de."),
     out: Path = typer.Option(..., "--out", "-o", help="The report workbook to write (.xlsx)."),
     force: Force = False,
 ):
     """Build the monthly report workbook: KPI summary, period table, charts, cohorts."""
-    options = _engine_options(orders, responses, spend, members, events, maps, period,
-                              periods_, until, activity_days, trailing_months, csat_scale,
-                              ces_scale, strict)
     _report(options, template, lang, out, force)
 
 
@@ -218,8 +290,11 @@ def _report(options, template, lang, out, force):
         raise LoyaltyXLError("--out must be an .xlsx workbook", argument="out", value=str(out))
     template = template or default_template(lang)
     check_writable(out, force=force, protected=(template,))
-    shown = options["periods"]
-    options["periods"] = periods_needed(options["period"], shown)  # room for a year earlier
+    from loyalty_xl.engine.settings import Settings
+
+    settings = Settings(**{k: v for k, v in options.items() if k in Settings.__dataclass_fields__})
+    shown = settings.check().periods
+    options["periods"] = periods_needed(settings.period, shown)  # room for a year earlier
     result = run_engine(options)
     build_report(result, out, template=template, lang=lang, force=force,
                  segments=result.segments, shown=shown)
@@ -227,7 +302,7 @@ def _report(options, template, lang, out, force):
     typer.echo(f"wrote {out} ({table['period'].iloc[0]} to {table['period'].iloc[-1]})")
 
 
-@app.command()
+@app.command(epilog=_example("demo"))
 @domain_errors
 def demo(
     out: Path = typer.Option(Path("loyalty_report_demo.xlsx"), "--out", "-o",
@@ -238,14 +313,11 @@ def demo(
     """Build the monthly report from the bundled sample data (24 months, 3,000 customers)."""
     from loyalty_xl.datasets import sample_paths
 
-    paths = sample_paths()
-    options = _engine_options(paths["orders"], paths["responses"], paths["spend"],
-                              paths["members"], paths["events"], None, "month", 13, None, 365,
-                              12, "1-5", "1-7", False)
+    options = {**sample_paths(), "mapping": None}  # every setting at its default
     _report(options, None, lang, out, force)
 
 
-@app.command()
+@app.command(epilog=_example("templates"))
 @domain_errors
 def templates(
     folder: Path = typer.Argument(..., help="Folder to copy the staff templates into."),

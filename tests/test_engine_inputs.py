@@ -171,7 +171,7 @@ def test_xlsx_row_numbers_and_unknown_sheet(tmp_path):
 def test_bad_settings_are_errors():
     with pytest.raises(LoyaltyXLError, match="period must be one of month, week, quarter"):
         analyse(ORDERS, period="fortnight")
-    with pytest.raises(LoyaltyXLError, match="--period must be a month such as 2026-10"):
+    with pytest.raises(LoyaltyXLError, match="until must be a month such as 2026-10"):
         analyse(ORDERS, until="October")
     with pytest.raises(LoyaltyXLError, match="csat_scale must be one of"):
         analyse(ORDERS, csat_scale="1-3")

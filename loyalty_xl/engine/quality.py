@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from loyalty_xl.errors import LoyaltyXLError
+from loyalty_xl.errors import InputError
 
 EXAMPLES = 3
 
@@ -80,5 +80,5 @@ class DataQuality:
             for reason, count in item.excluded.items():
                 row, value = item.examples[reason][0]
                 more = f" (and {count - 1:,} more rows)" if count > 1 else ""
-                raise LoyaltyXLError(f"{item.name} input {item.label}, row {row}: {reason}; "
+                raise InputError(f"{item.name} input {item.label}, row {row}: {reason}; "
                                      f"got {value!r}{more}", argument=item.name)

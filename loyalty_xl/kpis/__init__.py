@@ -1,6 +1,6 @@
 """Pure KPI formulas: numbers and arrays in, numbers out. No I/O, no Excel, no engine.
 
-Every function follows ``kpi-spec.md``: rates are fractions, NPS is in points, undefined results
+Every function follows ``docs/kpis.md``: rates are fractions, NPS is in points, undefined results
 are NaN, and bad input raises :class:`loyalty_xl.LoyaltyXLError`.
 """
 

@@ -1,0 +1,123 @@
+"""Running the engine: read, parse, count, assemble; the public entry points."""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from loyalty_xl.engine import parsing
+from loyalty_xl.engine.assembly import COLUMNS, EXTRA_COLUMNS, kpis_from_counts
+from loyalty_xl.engine.backend import Scratch, connection
+from loyalty_xl.engine.counting import Run
+from loyalty_xl.engine.quality import DataQuality
+from loyalty_xl.engine.settings import Settings
+from loyalty_xl.engine.sources import load, parse_mapping
+from loyalty_xl.errors import InputError
+
+__all__ = ["Settings", "EngineResult", "analyse", "compute_periods", "compute_cohorts",
+           "parse_mapping", "COLUMNS", "EXTRA_COLUMNS"]
+
+
+@dataclass
+class EngineResult:
+    """The KPI table, the cohort matrix and what happened to the input rows."""
+
+    periods: pd.DataFrame
+    cohorts: pd.DataFrame
+    quality: DataQuality
+    settings: Settings
+    inputs: dict[str, str] = field(default_factory=dict)
+    segments: pd.DataFrame | None = None  # NPS by segment in the last period
+    first_order: dt.date | None = None  # the first order in the data (for warm-up periods)
+
+
+def compute_periods(orders, *, responses=None, spend=None, members=None, events=None,
+                    mapping=None, progress=None, **settings) -> pd.DataFrame:
+    """One row of KPIs per period (see the module docstring for the definitions).
+
+    Parameters
+    ----------
+    orders : path, DataFrame or Ibis table
+        ``customer_id``, ``order_date``, ``amount`` (+ optional ``order_id``, ``segment``).
+    responses, spend, members, events : optional inputs, same kinds of source.
+    mapping : dict or list of "column=SourceColumn", optional
+        Source column names for the canonical ones.
+    **settings
+        Fields of :class:`Settings`: ``period`` ("month"), ``periods`` (13), ``until``,
+        ``activity_days`` (365), ``trailing_months`` (12), ``engagement_days`` (90),
+        ``csat_scale`` ("1-5"), ``ces_scale`` ("1-7"), ``confidence`` (0.95), ``strict``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``COLUMNS`` (and a few more); ``.attrs["data_quality"]`` holds the
+        data-quality summary as a dict.
+    """
+    result = analyse(orders, responses=responses, spend=spend, members=members, events=events,
+                     mapping=mapping, progress=progress, **settings)
+    table = result.periods
+    table.attrs["data_quality"] = result.quality.as_dict()
+    return table
+
+
+def compute_cohorts(orders, *, mapping=None, **settings) -> pd.DataFrame:
+    """The cohort retention matrix of the report's periods (see :func:`analyse`)."""
+    return analyse(orders, mapping=mapping, **settings).cohorts
+
+
+def analyse(orders, *, responses=None, spend=None, members=None, events=None, mapping=None,
+            progress=None, con=None, **settings) -> EngineResult:
+    """Run the engine: the period table, the cohort matrix and the data-quality summary."""
+    config = Settings(**settings).check()
+    mapping = parse_mapping(mapping) if isinstance(mapping, (list, tuple)) else (mapping or {})
+    step = progress or (lambda text: None)
+    with contextlib.ExitStack() as stack:
+        if con is None:
+            con = connection(orders, config.memory_limit, stack)
+        quality = DataQuality()
+        scratch = Scratch(con)
+        stack.callback(scratch.drop)
+        return _analyse(con, scratch, config, quality, step, mapping, {
+            "orders": orders, "responses": responses, "spend": spend, "members": members,
+            "events": events})
+
+
+def _analyse(con, scratch, config, quality, step, mapping, specs) -> EngineResult:
+    sources = {}
+    for name, spec in specs.items():
+        if spec is not None:
+            step(f"reading {name}")
+            sources[name] = load(con, name, spec, mapping)
+    step("checking orders")
+    clean_orders, parsed_orders = parsing.orders(sources["orders"], quality, scratch)
+    run = Run(con, config, clean_orders, scratch)
+    scratch.release(parsed_orders)  # everything after this reads the customer x period table
+    step("counting customers per period")
+    table = run.customer_table()
+    if "responses" in sources:
+        step("survey answers")
+        table = table.join(run.survey(parsing.responses(sources["responses"], config, quality,
+                                                 scratch)))
+    if "spend" in sources:
+        step("spend")
+        table = table.join(run.spend(parsing.spend(sources["spend"], quality, scratch)))
+    if "members" in sources:
+        step("loyalty programme")
+        member_rows = parsing.members(sources["members"], quality, scratch)
+        event_rows = parsing.events(sources["events"], quality, scratch) if "events" in sources \
+            else None
+        table = table.join(run.programme(member_rows, event_rows))
+    elif "events" in sources:
+        raise InputError("programme events need the members input too (--members)",
+                             argument="events")
+    step("computing KPIs")
+    out = kpis_from_counts(table, config)
+    cohorts = run.cohorts()
+    if config.strict:
+        quality.raise_if_any()
+    labels = {name: src.label for name, src in sources.items()}
+    return EngineResult(out, cohorts, quality, config, labels, run.segments,
+                        run.first_order)
