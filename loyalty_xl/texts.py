@@ -234,6 +234,140 @@ TEXTS: dict[str, tuple[str, str]] = {
     "fmt.money": ("{symbol}{number}", "{number} {symbol}"),
     "fmt.money_excel": ('"{symbol}"#,##0.00', '#,##0.00" {symbol}"'),
     "fmt.percent": ("{number}%", "{number} %"),
+    # --- the starter workbook of the Excel functions (excel_starter.py) -------------------
+    "starter.title": ("Loyalty KPI Excel functions", "Loyalty-Kennzahlen als Excel-Funktionen"),
+    "starter.sheet": ("Functions", "Funktionen"),
+    "starter.heading": (
+        "Customer-loyalty KPIs as Excel functions",
+        "Kundenbindungs-Kennzahlen als Excel-Funktionen"),
+    "starter.note_every": (
+        "Every function of loyalty_xl, used once on the sample data of the sheet 'Data'. The "
+        "green cells show what the library computed for that data; with the functions installed, "
+        "Excel recomputes them live (press Ctrl+Alt+F9 once).",
+        "Jede Funktion von loyalty_xl, einmal angewandt auf die Beispieldaten im Blatt 'Data'. "
+        "Die grünen Zellen zeigen, was die Bibliothek für diese Daten berechnet hat; mit "
+        "installierten Funktionen rechnet Excel sie live neu (einmal Strg+Alt+F9)."),
+    "starter.note_lite": (
+        "xlwings Lite: run `loyalty-xl excel lite` and paste main.py and requirements.txt into "
+        "the add-in; the formulas here are stored as Lite's functions (=NPS(...)).",
+        "xlwings Lite: `loyalty-xl excel lite` ausführen und main.py und requirements.txt in das "
+        "Add-in einfügen; die Formeln hier sind als Lite-Funktionen gespeichert (=NPS(...))."),
+    "starter.note_classic": (
+        "Classic xlwings (Windows): after xlwings > Import Functions, type the formula of column "
+        "C again. xlwings Server: the same with its namespace, e.g. =XLWINGS.NPS(...).",
+        "Klassisches xlwings (Windows): nach xlwings > Import Functions die Formel aus Spalte C "
+        "neu eingeben. xlwings Server: ebenso mit Namensraum, z. B. =XLWINGS.NPS(...)."),
+    "starter.note_libreoffice": (
+        "LibreOffice recomputes tables that spill (array formulas) on opening and shows #NAME? "
+        "there, as it has no Python functions; Excel shows the stored values.",
+        "LibreOffice berechnet überlaufende Tabellen (Matrixformeln) beim Öffnen neu und zeigt "
+        "dort #NAME?, da es keine Python-Funktionen hat; Excel zeigt die gespeicherten Werte."),
+    "starter.function": ("Function", "Funktion"),
+    "starter.returns": ("What it returns", "Was sie liefert"),
+    "starter.formula": ("Formula", "Formel"),
+    "starter.result": ("Result", "Ergebnis"),
+    "starter.also": ("Also available", "Außerdem verfügbar"),
+    "starter.col.A": ("NPS answer (0-10)", "NPS-Antwort (0-10)"),
+    "starter.col.B": ("Segment", "Segment"),
+    "starter.col.C": ("NPS answer, last year", "NPS-Antwort, Vorjahr"),
+    "starter.col.D": ("CSAT answer (1-5)", "CSAT-Antwort (1-5)"),
+    "starter.col.E": ("CES answer (1-7)", "CES-Antwort (1-7)"),
+    "starter.col.F": ("CLI: recommend (1-6)", "CLI: empfehlen (1-6)"),
+    "starter.col.G": ("CLI: buy again (1-6)", "CLI: wieder kaufen (1-6)"),
+    "starter.col.H": ("CLI: other products (1-6)", "CLI: andere Produkte (1-6)"),
+    "starter.col.J": ("Customer id", "Kundennummer"),
+    "starter.col.K": ("Order date", "Bestelldatum"),
+    "starter.col.M": ("Period", "Zeitraum"),
+    "starter.col.N": ("Customers at start", "Kunden am Anfang"),
+    "starter.col.O": ("Customers at end", "Kunden am Ende"),
+    "starter.col.P": ("New customers", "Neukunden"),
+    "starter.col.Q": ("Lost customers", "Verlorene Kunden"),
+    "starter.col.R": ("Programme members", "Programmmitglieder"),
+    "starter.col.S": ("Points issued", "Punkte ausgegeben"),
+    "starter.col.T": ("Points redeemed", "Punkte eingelöst"),
+    "starter.col.U": ("Active members (90 days)", "Aktive Mitglieder (90 Tage)"),
+    "starter.col.W": ("Last 12 months", "Letzte 12 Monate"),
+    "starter.w0": ("Revenue", "Umsatz"),
+    "starter.w1": ("Orders", "Bestellungen"),
+    "starter.w2": ("Customers who ordered", "Kunden mit Bestellung"),
+    "starter.w3": ("Marketing spend", "Marketingkosten"),
+    "starter.w4": ("Sales spend", "Vertriebskosten"),
+    "starter.w5": ("New customers", "Neukunden"),
+    "starter.col.X": ("Value", "Wert"),
+    "starter.fn.NPS": (
+        "Net Promoter Score in points (-100 to 100): % promoters (9-10) minus % detractors (0-6).",
+        "Net Promoter Score in Punkten (-100 bis 100): % Promotoren (9-10) minus % Detraktoren "
+        "(0-6)."),
+    "starter.fn.NPS_BREAKDOWN": (
+        "A table: count and share of promoters, passives and detractors, the total and NPS.",
+        "Eine Tabelle: Anzahl und Anteil der Promotoren, Passiven und Detraktoren, Summe und NPS."),
+    "starter.fn.NPS_INTERVAL": (
+        "Low and high end of the 95% confidence interval of the NPS (adjusted Wald).",
+        "Untere und obere Grenze des 95%-Konfidenzintervalls des NPS (adjusted Wald)."),
+    "starter.fn.NPS_TEST": (
+        "Difference of two NPS (this year - last year, points), z and the p-value.",
+        "Differenz zweier NPS (dieses Jahr - Vorjahr, Punkte), z und der p-Wert."),
+    "starter.fn.NPS_BY": (
+        "NPS per segment: answers, NPS and its interval.",
+        "NPS je Segment: Antworten, NPS und sein Intervall."),
+    "starter.fn.CSAT": (
+        "Customer satisfaction: share of 4s and 5s (blank cells are skipped).",
+        "Kundenzufriedenheit: Anteil der 4er und 5er (leere Zellen zählen nicht)."),
+    "starter.fn.CSAT_MEAN": (
+        "Mean satisfaction answer on the 1-5 scale.",
+        "Mittlere Zufriedenheit auf der Skala 1-5."),
+    "starter.fn.CES": (
+        "Customer Effort Score: mean agreement (1-7) that the company made it easy.",
+        "Customer Effort Score: mittlere Zustimmung (1-7), dass es einfach war."),
+    "starter.fn.CLI": (
+        "Customer Loyalty Index (0-100) from three 1-6 answers per respondent.",
+        "Customer Loyalty Index (0-100) aus drei Antworten 1-6 je Befragtem."),
+    "starter.fn.RETENTION_RATE": (
+        "Retention rate per month: (customers at end - new) / customers at start.",
+        "Bindungsrate je Monat: (Kunden am Ende - Neukunden) / Kunden am Anfang."),
+    "starter.fn.CHURN_RATE": (
+        "Churn rate per month: lost customers / customers at start.",
+        "Abwanderungsrate je Monat: verlorene Kunden / Kunden am Anfang."),
+    "starter.fn.REPEAT_PURCHASE_RATE": (
+        "Share of customers with two or more orders.",
+        "Anteil der Kunden mit zwei oder mehr Bestellungen."),
+    "starter.fn.RETURNING_RATIO": (
+        "Returning customers (2+ orders) per one-time customer.",
+        "Wiederkehrende Kunden (2+ Bestellungen) je Einmalkunde."),
+    "starter.fn.AVG_PURCHASE_VALUE": (
+        "Average purchase value: revenue / orders (last 12 months).",
+        "Durchschnittlicher Bestellwert: Umsatz / Bestellungen (letzte 12 Monate)."),
+    "starter.fn.PURCHASE_FREQUENCY": (
+        "Orders per customer in a year.",
+        "Bestellungen je Kunde und Jahr."),
+    "starter.fn.CUSTOMER_VALUE": (
+        "Customer value per year: purchase value x frequency.",
+        "Kundenwert pro Jahr: Bestellwert x Häufigkeit."),
+    "starter.fn.CUSTOMER_LIFESPAN": (
+        "Average time between a customer's first and last order, in years.",
+        "Mittlere Zeit zwischen erster und letzter Bestellung eines Kunden, in Jahren."),
+    "starter.fn.CLV": (
+        "Customer lifetime value: purchase value x frequency per year x lifespan in years.",
+        "Kundenlebenszeitwert: Bestellwert x Häufigkeit pro Jahr x Lebensdauer in Jahren."),
+    "starter.fn.CAC": (
+        "Customer acquisition cost: (marketing + sales spend) / new customers.",
+        "Kundengewinnungskosten: (Marketing- + Vertriebskosten) / Neukunden."),
+    "starter.fn.CLV_CAC_RATIO": (
+        "Lifetime value per acquisition cost (3 or more is the usual rule of thumb).",
+        "Lebenszeitwert je Gewinnungskosten (Faustregel: 3 oder mehr)."),
+    "starter.fn.COHORT_RETENTION": (
+        "Cohort matrix: share of each first-order year's customers ordering k years later.",
+        "Kohortenmatrix: Anteil der Kunden jedes Erstbestell-Jahres, die k Jahre später "
+        "bestellen."),
+    "starter.fn.PARTICIPATION_RATE": (
+        "Programme members / all customers (latest month).",
+        "Programmmitglieder / alle Kunden (letzter Monat)."),
+    "starter.fn.REDEMPTION_RATE": (
+        "Points redeemed / issued (TRUE: points issued earlier may be redeemed now).",
+        "Eingelöste / ausgegebene Punkte (WAHR: früher ausgegebene Punkte zählen mit)."),
+    "starter.fn.ACTIVE_ENGAGEMENT_RATE": (
+        "Members who earned or redeemed in the last 90 days / all members.",
+        "Mitglieder mit Punkten in den letzten 90 Tagen / alle Mitglieder."),
     # --- staff templates: common ------------------------------------------------------------
     "staff.no_answers": ("no answers yet", "noch keine Antworten"),
     "staff.no_data": ("no data yet", "noch keine Daten"),
