@@ -275,14 +275,16 @@ def report(
     options,
     template: Path = typer.Option(None, "--template", help="Report template (.xlsx)."),
     lang: str = typer.Option("en", "--lang", help="Bundled template language: en or de."),
+    currency: str = typer.Option("EUR", "--currency",
+                                 help="Currency of the amounts: EUR, USD, GBP, CHF, ..."),
     out: Path = typer.Option(..., "--out", "-o", help="The report workbook to write (.xlsx)."),
     force: Force = False,
 ):
     """Build the monthly report workbook: KPI summary, period table, charts, cohorts."""
-    _report(options, template, lang, out, force)
+    _report(options, template, lang, out, force, currency)
 
 
-def _report(options, template, lang, out, force):
+def _report(options, template, lang, out, force, currency=None):
     from loyalty_xl.files import check_writable
     from loyalty_xl.report import build_report, default_template, periods_needed
 
@@ -297,7 +299,7 @@ def _report(options, template, lang, out, force):
     options["periods"] = periods_needed(settings.period, shown)  # room for a year earlier
     result = run_engine(options)
     build_report(result, out, template=template, lang=lang, force=force,
-                 segments=result.segments, shown=shown)
+                 segments=result.segments, shown=shown, currency=currency)
     table = result.periods.tail(shown)
     typer.echo(f"wrote {out} ({table['period'].iloc[0]} to {table['period'].iloc[-1]})")
 

@@ -231,6 +231,9 @@ def test_cli_report_with_german_template_and_errors(tmp_path):
     result = runner.invoke(app, ["report", "--orders", str(p["orders"]), "--out",
                                  str(tmp_path / "x.csv")])
     assert result.exit_code == 1 and "--out must be an .xlsx workbook" in result.output
+    result = runner.invoke(app, ["report", "--orders", str(p["orders"]), "--currency", "dollars",
+                                 "--out", str(tmp_path / "x.xlsx")])
+    assert result.exit_code == 1 and "three-letter code" in result.output
 
 
 def test_committed_templates_are_what_the_generator_writes(tmp_path):

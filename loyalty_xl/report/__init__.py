@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 from loyalty_xl import __version__
-from loyalty_xl.errors import LoyaltyXLError
+from loyalty_xl.errors import InputError, LoyaltyXLError
 from loyalty_xl.report.catalogue import (
     BY_KEY,
     CURRENCIES,
@@ -80,6 +80,9 @@ def build_report(result, out, *, template=None, lang="en", force=False, generate
 
     from loyalty_xl.files import atomic_path, check_writable
 
+    if currency is not None and not re.fullmatch(r"[A-Z]{3}", str(currency)):
+        raise InputError("currency must be a three-letter code such as EUR or USD",
+                         argument="currency", value=currency, has_value=True)
     template = Path(template) if template else default_template(lang)
     if not template.exists():
         raise LoyaltyXLError(f"template {template} does not exist", argument="template")
