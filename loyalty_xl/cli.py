@@ -290,14 +290,16 @@ def report(
     options,
     template: Path = typer.Option(None, "--template", help="Report template (.xlsx)."),
     lang: str = typer.Option("en", "--lang", help="Bundled template language: en or de."),
+    currency: str = typer.Option("EUR", "--currency",
+                                 help="Currency of the amounts: EUR, USD, GBP, CHF, ..."),
     out: Path = typer.Option(..., "--out", "-o", help="The report workbook to write (.xlsx)."),
     force: Force = False,
 ):
     """Build the monthly report workbook: KPI summary, period table, charts, cohorts."""
-    _report(options, template, lang, out, force)
+    _report(options, template, lang, out, force, currency)
 
 
-def _report(options, template, lang, out, force):
+def _report(options, template, lang, out, force, currency=None):
     from loyalty_xl.files import check_writable
     from loyalty_xl.report import build_report, default_template, periods_needed
     from loyalty_xl.safe_text import counting
@@ -317,7 +319,7 @@ def _report(options, template, lang, out, force):
     result = run_engine(options)
     with counting() as replaced:
         build_report(result, out, template=template, lang=lang, force=force,
-                     segments=result.segments, shown=shown)
+                     segments=result.segments, shown=shown, currency=currency)
     _say_replaced(replaced[0])
     table = result.periods.tail(shown)
     say(f"wrote {out} ({table['period'].iloc[0]} to {table['period'].iloc[-1]})")

@@ -32,7 +32,8 @@ from openpyxl.utils import get_column_letter
 
 from loyalty_xl.files import save_workbook_reproducibly
 from loyalty_xl.report.template import landscape
-from loyalty_xl.staff_templates import FIXED_TIME, NAVY, RESULT_FILL, WORDS
+from loyalty_xl.staff_templates import FIXED_TIME, NAVY, RESULT_FILL
+from loyalty_xl.texts import Texts
 
 UDF_PREFIX = "_xldudf_"  # how Excel saves an Office.js custom function without a namespace
 LANGS = ("en", "de")
@@ -56,7 +57,8 @@ def _orders():
 
 
 def sample_data():
-    """Columns of the Data sheet: {letter: (header en, header de, values)}."""
+    """Columns of the Data sheet: {letter: values} (headers: texts ``starter.col.LETTER``; the
+    labels of column W are text keys)."""
     nps = [10, 9, 8, 10, 7, 9, 6, 10, 9, 3] * 4
     nps_before = [9, 7, 10, 5, 8, 2, 9, 10, 6, 4] * 3
     segments = [("north", "south", "west")[i % 3] for i in range(40)]
@@ -73,31 +75,27 @@ def sample_data():
     redeemed = [22100, 25900, 21400, 27800, 23900, 26400]
     active = [180, 191, 188, 205, 211, 219]
     return {
-        "A": ("NPS answer (0-10)", "NPS-Antwort (0-10)", nps),
-        "B": ("Segment", "Segment", segments),
-        "C": ("NPS answer, last year", "NPS-Antwort, Vorjahr", nps_before),
-        "D": ("CSAT answer (1-5)", "CSAT-Antwort (1-5)", csat),
-        "E": ("CES answer (1-7)", "CES-Antwort (1-7)", ces),
-        "F": ("CLI: recommend (1-6)", "CLI: empfehlen (1-6)", cli[0]),
-        "G": ("CLI: buy again (1-6)", "CLI: wieder kaufen (1-6)", cli[1]),
-        "H": ("CLI: other products (1-6)", "CLI: andere Produkte (1-6)", cli[2]),
-        "J": ("Customer id", "Kundennummer", [c for c, _ in orders]),
-        "K": ("Order date", "Bestelldatum", [d for _, d in orders]),
-        "M": ("Period", "Zeitraum", periods),
-        "N": ("Customers at start", "Kunden am Anfang", start),
-        "O": ("Customers at end", "Kunden am Ende", end),
-        "P": ("New customers", "Neukunden", new),
-        "Q": ("Lost customers", "Verlorene Kunden", lost),
-        "R": ("Programme members", "Programmmitglieder", members),
-        "S": ("Points issued", "Punkte ausgegeben", issued),
-        "T": ("Points redeemed", "Punkte eingelöst", redeemed),
-        "U": ("Active members (90 days)", "Aktive Mitglieder (90 Tage)", active),
-        "W": ("Last 12 months", "Letzte 12 Monate",
-              [("Revenue", "Umsatz"), ("Orders", "Bestellungen"),
-               ("Customers who ordered", "Kunden mit Bestellung"),
-               ("Marketing spend", "Marketingkosten"), ("Sales spend", "Vertriebskosten"),
-               ("New customers", "Neukunden")]),
-        "X": ("Value", "Wert", [287_400.0, 3_748, 1_310, 34_000.0, 8_000.0, 579]),
+        "A": nps,
+        "B": segments,
+        "C": nps_before,
+        "D": csat,
+        "E": ces,
+        "F": cli[0],
+        "G": cli[1],
+        "H": cli[2],
+        "J": [c for c, _ in orders],
+        "K": [d for _, d in orders],
+        "M": periods,
+        "N": start,
+        "O": end,
+        "P": new,
+        "Q": lost,
+        "R": members,
+        "S": issued,
+        "T": redeemed,
+        "U": active,
+        "W": [f"starter.w{i}" for i in range(6)],
+        "X": [287_400.0, 3_748, 1_310, 34_000.0, 8_000.0, 579],
     }
 
 
@@ -111,90 +109,34 @@ class Example:
     name: str
     args: tuple
     number_format: str
-    en: str
-    de: str
 
 
 PCT, PTS, NUM, MONEY = "0.0%", "0.0", "0.00", "#,##0.00"
-EXAMPLES = [
-    Example("NPS", (("range", "A"),), PTS,
-            "Net Promoter Score in points (-100 to 100): % promoters (9-10) minus % detractors "
-            "(0-6).",
-            "Net Promoter Score in Punkten (-100 bis 100): % Promotoren (9-10) minus % "
-            "Detraktoren (0-6)."),
-    Example("NPS_BREAKDOWN", (("range", "A"),), NUM,
-            "A table: count and share of promoters, passives and detractors, the total and NPS.",
-            "Eine Tabelle: Anzahl und Anteil der Promotoren, Passiven und Detraktoren, Summe "
-            "und NPS."),
-    Example("NPS_INTERVAL", (("range", "A"),), PTS,
-            "Low and high end of the 95% confidence interval of the NPS (adjusted Wald).",
-            "Untere und obere Grenze des 95%-Konfidenzintervalls des NPS (adjusted Wald)."),
-    Example("NPS_TEST", (("range", "A"), ("range", "C")), "0.000",
-            "Difference of two NPS (this year - last year, points), z and the p-value.",
-            "Differenz zweier NPS (dieses Jahr - Vorjahr, Punkte), z und der p-Wert."),
-    Example("NPS_BY", (("range", "A"), ("range", "B")), PTS,
-            "NPS per segment: answers, NPS and its interval.",
-            "NPS je Segment: Antworten, NPS und sein Intervall."),
-    Example("CSAT", (("range", "D"), "1-5"), PCT,
-            "Customer satisfaction: share of 4s and 5s (blank cells are skipped).",
-            "Kundenzufriedenheit: Anteil der 4er und 5er (leere Zellen zählen nicht)."),
-    Example("CSAT_MEAN", (("range", "D"), "1-5"), NUM,
-            "Mean satisfaction answer on the 1-5 scale.",
-            "Mittlere Zufriedenheit auf der Skala 1-5."),
-    Example("CES", (("range", "E"),), NUM,
-            "Customer Effort Score: mean agreement (1-7) that the company made it easy.",
-            "Customer Effort Score: mittlere Zustimmung (1-7), dass es einfach war."),
-    Example("CLI", (("range", "F"), ("range", "G"), ("range", "H")), PTS,
-            "Customer Loyalty Index (0-100) from three 1-6 answers per respondent.",
-            "Customer Loyalty Index (0-100) aus drei Antworten 1-6 je Befragtem."),
-    Example("RETENTION_RATE", (("range", "N"), ("range", "O"), ("range", "P")), PCT,
-            "Retention rate per month: (customers at end - new) / customers at start.",
-            "Bindungsrate je Monat: (Kunden am Ende - Neukunden) / Kunden am Anfang."),
-    Example("CHURN_RATE", (("range", "N"), ("range", "Q")), PCT,
-            "Churn rate per month: lost customers / customers at start.",
-            "Abwanderungsrate je Monat: verlorene Kunden / Kunden am Anfang."),
-    Example("REPEAT_PURCHASE_RATE", (("range", "J"),), PCT,
-            "Share of customers with two or more orders.",
-            "Anteil der Kunden mit zwei oder mehr Bestellungen."),
-    Example("RETURNING_RATIO", (("range", "J"),), NUM,
-            "Returning customers (2+ orders) per one-time customer.",
-            "Wiederkehrende Kunden (2+ Bestellungen) je Einmalkunde."),
-    Example("AVG_PURCHASE_VALUE", (("cell", "X2"), ("cell", "X3")), MONEY,
-            "Average purchase value: revenue / orders (last 12 months).",
-            "Durchschnittlicher Bestellwert: Umsatz / Bestellungen (letzte 12 Monate)."),
-    Example("PURCHASE_FREQUENCY", (("cell", "X3"), ("cell", "X4")), NUM,
-            "Orders per customer in a year.",
-            "Bestellungen je Kunde und Jahr."),
-    Example("CUSTOMER_VALUE", (("result", "AVG_PURCHASE_VALUE"),
-                               ("result", "PURCHASE_FREQUENCY")), MONEY,
-            "Customer value per year: purchase value x frequency.",
-            "Kundenwert pro Jahr: Bestellwert x Häufigkeit."),
-    Example("CUSTOMER_LIFESPAN", (("range", "J"), ("range", "K")), NUM,
-            "Average time between a customer's first and last order, in years.",
-            "Mittlere Zeit zwischen erster und letzter Bestellung eines Kunden, in Jahren."),
-    Example("CLV", (("result", "AVG_PURCHASE_VALUE"), ("result", "PURCHASE_FREQUENCY"),
-                    ("result", "CUSTOMER_LIFESPAN")), MONEY,
-            "Customer lifetime value: purchase value x frequency per year x lifespan in years.",
-            "Kundenlebenszeitwert: Bestellwert x Häufigkeit pro Jahr x Lebensdauer in Jahren."),
-    Example("CAC", (("cell", "X5"), ("cell", "X7"), ("cell", "X6")), MONEY,
-            "Customer acquisition cost: (marketing + sales spend) / new customers.",
-            "Kundengewinnungskosten: (Marketing- + Vertriebskosten) / Neukunden."),
-    Example("CLV_CAC_RATIO", (("result", "CLV"), ("result", "CAC")), NUM,
-            "Lifetime value per acquisition cost (3 or more is the usual rule of thumb).",
-            "Lebenszeitwert je Gewinnungskosten (Faustregel: 3 oder mehr)."),
-    Example("COHORT_RETENTION", (("range", "J"), ("range", "K"), "year"), PCT,
-            "Cohort matrix: share of each first-order year's customers ordering k years later.",
-            "Kohortenmatrix: Anteil der Kunden jedes Erstbestell-Jahres, die k Jahre später "
-            "bestellen."),
-    Example("PARTICIPATION_RATE", (("cell", "R7"), ("cell", "O7")), PCT,
-            "Programme members / all customers (latest month).",
-            "Programmmitglieder / alle Kunden (letzter Monat)."),
-    Example("REDEMPTION_RATE", (("cell", "T7"), ("cell", "S7"), True), PCT,
-            "Points redeemed / issued (TRUE: points issued earlier may be redeemed now).",
-            "Eingelöste / ausgegebene Punkte (WAHR: früher ausgegebene Punkte zählen mit)."),
-    Example("ACTIVE_ENGAGEMENT_RATE", (("cell", "U7"), ("cell", "R7")), PCT,
-            "Members who earned or redeemed in the last 90 days / all members.",
-            "Mitglieder mit Punkten in den letzten 90 Tagen / alle Mitglieder."),
+EXAMPLES = [  # what each returns: texts starter.fn.NAME
+    Example('NPS', (('range', 'A'),), PTS),
+    Example('NPS_BREAKDOWN', (('range', 'A'),), NUM),
+    Example('NPS_INTERVAL', (('range', 'A'),), PTS),
+    Example('NPS_TEST', (('range', 'A'), ('range', 'C')), '0.000'),
+    Example('NPS_BY', (('range', 'A'), ('range', 'B')), PTS),
+    Example('CSAT', (('range', 'D'), '1-5'), PCT),
+    Example('CSAT_MEAN', (('range', 'D'), '1-5'), NUM),
+    Example('CES', (('range', 'E'),), NUM),
+    Example('CLI', (('range', 'F'), ('range', 'G'), ('range', 'H')), PTS),
+    Example('RETENTION_RATE', (('range', 'N'), ('range', 'O'), ('range', 'P')), PCT),
+    Example('CHURN_RATE', (('range', 'N'), ('range', 'Q')), PCT),
+    Example('REPEAT_PURCHASE_RATE', (('range', 'J'),), PCT),
+    Example('RETURNING_RATIO', (('range', 'J'),), NUM),
+    Example('AVG_PURCHASE_VALUE', (('cell', 'X2'), ('cell', 'X3')), MONEY),
+    Example('PURCHASE_FREQUENCY', (('cell', 'X3'), ('cell', 'X4')), NUM),
+    Example('CUSTOMER_VALUE', (('result', 'AVG_PURCHASE_VALUE'), ('result', 'PURCHASE_FREQUENCY')), MONEY),
+    Example('CUSTOMER_LIFESPAN', (('range', 'J'), ('range', 'K')), NUM),
+    Example('CLV', (('result', 'AVG_PURCHASE_VALUE'), ('result', 'PURCHASE_FREQUENCY'), ('result', 'CUSTOMER_LIFESPAN')), MONEY),
+    Example('CAC', (('cell', 'X5'), ('cell', 'X7'), ('cell', 'X6')), MONEY),
+    Example('CLV_CAC_RATIO', (('result', 'CLV'), ('result', 'CAC')), NUM),
+    Example('COHORT_RETENTION', (('range', 'J'), ('range', 'K'), 'year'), PCT),
+    Example('PARTICIPATION_RATE', (('cell', 'R7'), ('cell', 'O7')), PCT),
+    Example('REDEMPTION_RATE', (('cell', 'T7'), ('cell', 'S7'), True), PCT),
+    Example('ACTIVE_ENGAGEMENT_RATE', (('cell', 'U7'), ('cell', 'R7')), PCT),
 ]
 
 
@@ -205,13 +147,13 @@ def _serial(value):
 
 
 def _data_range(data, letter):
-    values = data[letter][2]
+    values = data[letter]
     return f"Data!${letter}$2:${letter}${len(values) + 1}", [[_serial(v)] for v in values]
 
 
 def _data_cell(data, ref):
     letter, row = re.match(r"([A-Z]+)(\d+)", ref).groups()
-    value = data[letter][2][int(row) - 2]
+    value = data[letter][int(row) - 2]
     return f"Data!${letter}${row}", _serial(value)
 
 
@@ -241,57 +183,38 @@ def build(lang: str):
     """The workbook and the formula cells to write: {sheet cell: Placed}."""
     from loyalty_xl import udfs
 
-    w = WORDS[lang]
+    t = Texts(lang)
     data = sample_data()
     wb = Workbook()
     wb.properties.creator = "loyalty_xl"
     wb.properties.created = wb.properties.modified = FIXED_TIME
-    wb.properties.title = w.t("Loyalty KPI Excel functions",
-                              "Loyalty-Kennzahlen als Excel-Funktionen")
+    wb.properties.title = t("starter.title")
     # Show the cached values on opening: no full recalculation on load (openpyxl's default),
     # and a calcId of current Excel, which recalculates files from older versions on opening.
     wb.calculation.fullCalcOnLoad = False
     wb.calculation.calcId = 191029
     ws = wb.active
-    ws.title = w.t("Functions", "Funktionen")
+    ws.title = t("starter.sheet")
     sheet = wb.create_sheet("Data")
-    _data_sheet(sheet, data, w)
+    _data_sheet(sheet, data, t)
 
     landscape(ws)
-    ws["A1"] = w.t("Customer-loyalty KPIs as Excel functions",
-                   "Kundenbindungs-Kennzahlen als Excel-Funktionen")
+    ws["A1"] = t("starter.heading")
     ws["A1"].font = Font(size=16, bold=True, color=NAVY)
     notes = [
-        w.t("Every function of loyalty_xl, used once on the sample data of the sheet 'Data'. The "
-            "green cells show what the library computed for that data; with the functions "
-            "installed, Excel recomputes them live (press Ctrl+Alt+F9 once).",
-            "Jede Funktion von loyalty_xl, einmal angewandt auf die Beispieldaten im Blatt "
-            "'Data'. Die grünen Zellen zeigen, was die Bibliothek für diese Daten berechnet "
-            "hat; mit installierten Funktionen rechnet Excel sie live neu (einmal Strg+Alt+F9)."),
-        w.t("xlwings Lite: run `loyalty-xl excel lite` and paste main.py and requirements.txt "
-            "into the add-in; the formulas here are stored as Lite's functions (=NPS(...)).",
-            "xlwings Lite: `loyalty-xl excel lite` ausführen und main.py und requirements.txt "
-            "in das Add-in einfügen; die Formeln hier sind als Lite-Funktionen gespeichert "
-            "(=NPS(...))."),
-        w.t("Classic xlwings (Windows): after xlwings > Import Functions, type the formula of "
-            "column C again. xlwings Server: the same with its namespace, e.g. =XLWINGS.NPS(...).",
-            "Klassisches xlwings (Windows): nach xlwings > Import Functions die Formel aus "
-            "Spalte C neu eingeben. xlwings Server: ebenso mit Namensraum, z. B. "
-            "=XLWINGS.NPS(...)."),
-        w.t("LibreOffice recomputes tables that spill (array formulas) on opening and shows "
-            "#NAME? there, as it has no Python functions; Excel shows the stored values.",
-            "LibreOffice berechnet überlaufende Tabellen (Matrixformeln) beim Öffnen neu und "
-            "zeigt dort #NAME?, da es keine Python-Funktionen hat; Excel zeigt die "
-            "gespeicherten Werte."),
+        t("starter.note_every"),
+        t("starter.note_lite"),
+        t("starter.note_classic"),
+        t("starter.note_libreoffice"),
     ]
     for i, note in enumerate(notes, 2):
         ws.cell(i, 1, note).alignment = Alignment(wrap_text=True, vertical="top")
         ws.merge_cells(start_row=i, start_column=1, end_row=i, end_column=8)
         ws.row_dimensions[i].height = 30
     header = 7
-    for col, text in enumerate([w.t("Function", "Funktion"),
-                                w.t("What it returns", "Was sie liefert"),
-                                w.t("Formula", "Formel"), w.t("Result", "Ergebnis")], 1):
+    for col, text in enumerate([t("starter.function"),
+                                t("starter.returns"),
+                                t("starter.formula"), t("starter.result")], 1):
         ws.cell(header, col, text).font = Font(bold=True)
     for letter, width in zip("ABCD", (27, 52, 44, 14)):
         ws.column_dimensions[letter].width = width
@@ -321,7 +244,7 @@ def build(lang: str):
         call = f"{ex.name}({','.join(texts)})"
         placed[anchor] = Placed(anchor, UDF_PREFIX + call, rows)
         ws.cell(row, 1, ex.name).font = Font(bold=True)
-        ws.cell(row, 2, ex.en if lang == "en" else ex.de).alignment = Alignment(
+        ws.cell(row, 2, t(f"starter.fn.{ex.name}")).alignment = Alignment(
             wrap_text=True, vertical="top")
         ws.cell(row, 3, "=" + call.replace("$", "")).data_type = "s"  # text to type
         for i, values_row in enumerate(rows):
@@ -335,7 +258,7 @@ def build(lang: str):
         row += len(rows) + 1
     others = [n for n in udfs.__all__ if n not in placed_names(placed)]
     if others:  # functions added after this sheet's examples: named with their description
-        ws.cell(row, 1, w.t("Also available", "Außerdem verfügbar")).font = Font(bold=True)
+        ws.cell(row, 1, t("starter.also")).font = Font(bold=True)
         for name in others:
             row += 1
             ws.cell(row, 1, name)
@@ -355,15 +278,15 @@ def _check(name, rows):
                 raise AssertionError(f"{name} gives {value} on the sample data")
 
 
-def _data_sheet(ws, data, w):
-    for letter, (en, de, values) in data.items():
-        ws[f"{letter}1"] = w.t(en, de)
+def _data_sheet(ws, data, t):
+    for letter, values in data.items():
+        ws[f"{letter}1"] = t(f"starter.col.{letter}")
         ws[f"{letter}1"].font = Font(bold=True)
         ws[f"{letter}1"].alignment = Alignment(wrap_text=True, vertical="top")
         ws.column_dimensions[letter].width = 14 if letter != "W" else 24
         for i, value in enumerate(values, 2):
-            if isinstance(value, tuple):
-                value = w.t(*value)
+            if letter == "W":
+                value = t(value)
             cell = ws.cell(i, ws[f"{letter}1"].column, value)
             if isinstance(value, dt.date):
                 cell.number_format = "yyyy-mm-dd"

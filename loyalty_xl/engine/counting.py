@@ -46,8 +46,10 @@ class Run:
         orders = orders.mutate(p=P.ordinal_expr(self.kind, orders.day),
                                d=orders.day.epoch_days())
         self.orders = orders
-        span = orders.agg(last=_.p.max()).execute()
+        span = orders.agg(last=_.p.max(), first=_.day.min(where=_.amount >= 0)).execute()
         latest = span["last"][0]
+        first = span["first"][0]  # the first order in the data (for warm-up periods)
+        self.first_order = None if first is None or pd.isna(first) else pd.Timestamp(first).date()
         if latest is None or pd.isna(latest):
             raise InputError("orders input has no usable rows (see the data-quality "
                                  "summary)", argument="orders")

@@ -14,7 +14,7 @@ from loyalty_xl.engine.backend import Scratch
 from loyalty_xl.engine.quality import EXAMPLES, DataQuality, InputQuality
 from loyalty_xl.engine.settings import Settings
 from loyalty_xl.engine.sources import Source
-from loyalty_xl.kpis.survey import CES_SCALES, CSAT_SCALES
+from loyalty_xl.kpis import answers
 
 CLI_METRICS = ("cli_recommend", "cli_buy_again", "cli_other_products")
 METRICS = ("nps", "csat", "ces", *CLI_METRICS)
@@ -137,18 +137,26 @@ def responses(src: Source, config: Settings, quality: DataQuality, scratch: Scra
     parsed = t.select(**columns, raw_date=_raw(t.answered_at), raw_metric=_raw(t.metric),
                       raw_score=_raw(t.score),
                       raw_weight=_raw(t.weight) if "weight" in src.columns else ibis.literal(""))
-    low_high = {"nps": (0, 10), "csat": CSAT_SCALES[config.csat_scale][:2],
-                "ces": CES_SCALES[config.ces_scale][:2],
-                **{m: (1, 6) for m in CLI_METRICS}}
+    scales = {m: answers.scale_of(m, csat_scale=config.csat_scale, ces_scale=config.ces_scale)
+              for m in METRICS}
     off_scale = ibis.cases(*[(parsed.metric == m, (parsed.score < lo) | (parsed.score > hi))
-                             for m, (lo, hi) in low_high.items()], else_=False)
+                             for m, (lo, hi) in scales.items()], else_=False)
     score = parsed.score
+    if t.score.type().is_string():  # Excel's '9: a number stored as text in a typed cell
+        raw = parsed.raw_score.strip()
+        unmarked = raw.substr(1).try_cast("float64")
+        as_text = raw.startswith(answers.TEXT_MARK) & unmarked.notnull() & ~unmarked.isinf()
+    else:
+        as_text = ibis.literal(False)
+    # One rule (loyalty_xl.kpis.answers): its reasons, in its order.
     checks = [
         (parsed.day.isnull(), "unparseable answer date", parsed.raw_date),
         (~parsed.metric.isin(list(METRICS)) | parsed.metric.isnull(), "unknown metric",
          parsed.raw_metric),
-        (score.isnull() | score.isnan(), "score is not a number", parsed.raw_score),
-        (off_scale | (score != score.floor()), "score off its scale", parsed.raw_score),
+        (as_text, answers.TEXT, parsed.raw_score),
+        (score.isnull() | score.isnan() | score.isinf(), answers.NOT_A_NUMBER, parsed.raw_score),
+        (score != score.floor(), answers.NOT_WHOLE, parsed.raw_score),
+        (off_scale, answers.OFF_SCALE, parsed.raw_score),
         (parsed.weight.isnull() | parsed.weight.isnan() | (parsed.weight < 0)
          | parsed.weight.isinf(), "weight is not a number >= 0", parsed.raw_weight),
         (parsed.metric.isin(list(CLI_METRICS)) & parsed.respondent.isnull(),

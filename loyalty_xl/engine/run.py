@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -30,6 +31,7 @@ class EngineResult:
     settings: Settings
     inputs: dict[str, str] = field(default_factory=dict)
     segments: pd.DataFrame | None = None  # NPS by segment in the last period
+    first_order: dt.date | None = None  # the first order in the data (for warm-up periods)
 
 
 def compute_periods(orders, *, responses=None, spend=None, members=None, events=None,
@@ -117,4 +119,5 @@ def _analyse(con, scratch, config, quality, step, mapping, specs) -> EngineResul
     if config.strict:
         quality.raise_if_any()
     labels = {name: src.label for name, src in sources.items()}
-    return EngineResult(out, cohorts, quality, config, labels, run.segments)
+    return EngineResult(out, cohorts, quality, config, labels, run.segments,
+                        run.first_order)

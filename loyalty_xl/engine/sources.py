@@ -217,7 +217,9 @@ def read_survey_template(path: Path):
     """A filled survey template (loyalty-xl templates) as long-format responses, or None.
 
     Each answer becomes a row (answered_at, metric, score, respondent_id, segment, excel_row);
-    the CLI table's rows are respondents. Rows with no answer at all are not answers.
+    the CLI table's rows are respondents. Rows with no answer at all are not answers. A score
+    cell holding text keeps Excel's leading apostrophe ('9), so the engine can tell a number
+    stored as text (an invalid answer, :mod:`loyalty_xl.kpis.answers`) from the number 9.
     """
     import openpyxl
 
@@ -238,7 +240,7 @@ def read_survey_template(path: Path):
                 if score is None or str(score).strip() == "":
                     continue
                 rows.append({"answered_at": _cell_text(date), "metric": metric,
-                             "score": _cell_text(score),
+                             "score": _cell_text(score, mark_text=True),
                              "respondent_id": f"{name}:{line[0].row}",
                              "segment": _cell_text(segment), "excel_row": line[0].row})
     columns = ["answered_at", "metric", "score", "respondent_id", "segment", "excel_row"]
@@ -246,11 +248,20 @@ def read_survey_template(path: Path):
         {c: object for c in columns if c != "excel_row"})
 
 
-def _cell_text(value):
+def _cell_text(value, *, mark_text=False):
+    """A cell's value as the text a CSV export would hold.
+
+    ``mark_text``: a text cell gets Excel's leading apostrophe (the text "9" becomes "'9"), for
+    columns where text is not a valid value (survey scores).
+    """
     import datetime as dt
+
+    from loyalty_xl.kpis.answers import TEXT_MARK
 
     if value is None:
         return None
+    if mark_text and isinstance(value, str):
+        return TEXT_MARK + value
     if isinstance(value, dt.datetime):
         return value.isoformat(sep=" ")
     if isinstance(value, dt.date):

@@ -22,6 +22,9 @@ NPS_METHODS = ("adjusted_wald", "wald")
 CSAT_SCALES = {"1-5": (1, 5, 4), "1-7": (1, 7, 6), "1-10": (1, 10, 9), "0-10": (0, 10, 9)}
 CES_SCALES = {"1-7": (1, 7, 5, 3), "1-5": (1, 5, 4, 2)}  # low, high, agree >=, low effort <=
 CLI_POINTS = (100.0, 80.0, 60.0, 40.0, 20.0, 0.0)
+# Adjusted Wald (Rocks 2016): n' = N + ADJUST_N, p' = (P + ADJUST_COUNT) / n', likewise d'.
+ADJUST_N, ADJUST_COUNT = 3.0, 0.75
+DEFAULT_CONFIDENCE = 0.95
 CLI_QUESTIONS = ("recommend", "buy_again", "other_products")
 
 
@@ -150,8 +153,8 @@ def net_promoter_score(scores, *, weights=None) -> float:
 def _shares(promoters, detractors, n, method):
     """(p, d, n) as used by the method: raw shares, or Rocks' adjusted shares."""
     if method == "adjusted_wald":
-        n_adj = n + 3.0
-        return (promoters + 0.75) / n_adj, (detractors + 0.75) / n_adj, n_adj
+        n_adj = n + ADJUST_N
+        return (promoters + ADJUST_COUNT) / n_adj, (detractors + ADJUST_COUNT) / n_adj, n_adj
     return promoters / n, detractors / n, n
 
 

@@ -9,7 +9,7 @@
 # regenerate. It needs no loyalty_xl install: the modules below are embedded
 # and served to `import` by a small loader.
 # loyalty_xl version: 0.1.0
-# Source hash (sha256): d0c89cd6a41469c588d5ea6df98c254931dbf884ebb7d843c7c491b8d5333cf6
+# Source hash (sha256): a0751ccd385b20f4499bb92962e2105bfeebb3164c3adeb01626200918e619b3
 # Embedded modules: loyalty_xl, loyalty_xl.errors, loyalty_xl.excel_cells,
 #   loyalty_xl.kpis, loyalty_xl.kpis._dates, loyalty_xl.kpis._inputs,
 #   loyalty_xl.kpis.customers, loyalty_xl.kpis.programme, loyalty_xl.kpis.survey,
@@ -1516,6 +1516,9 @@ NPS_METHODS = ("adjusted_wald", "wald")
 CSAT_SCALES = {"1-5": (1, 5, 4), "1-7": (1, 7, 6), "1-10": (1, 10, 9), "0-10": (0, 10, 9)}
 CES_SCALES = {"1-7": (1, 7, 5, 3), "1-5": (1, 5, 4, 2)}  # low, high, agree >=, low effort <=
 CLI_POINTS = (100.0, 80.0, 60.0, 40.0, 20.0, 0.0)
+# Adjusted Wald (Rocks 2016): n' = N + ADJUST_N, p' = (P + ADJUST_COUNT) / n', likewise d'.
+ADJUST_N, ADJUST_COUNT = 3.0, 0.75
+DEFAULT_CONFIDENCE = 0.95
 CLI_QUESTIONS = ("recommend", "buy_again", "other_products")
 
 
@@ -1644,8 +1647,8 @@ def net_promoter_score(scores, *, weights=None) -> float:
 def _shares(promoters, detractors, n, method):
     """(p, d, n) as used by the method: raw shares, or Rocks' adjusted shares."""
     if method == "adjusted_wald":
-        n_adj = n + 3.0
-        return (promoters + 0.75) / n_adj, (detractors + 0.75) / n_adj, n_adj
+        n_adj = n + ADJUST_N
+        return (promoters + ADJUST_COUNT) / n_adj, (detractors + ADJUST_COUNT) / n_adj, n_adj
     return promoters / n, detractors / n, n
 
 
@@ -2467,7 +2470,7 @@ def ACTIVE_ENGAGEMENT_RATE(active_members, members):
 '''
 
 _PACKAGES = ['loyalty_xl', 'loyalty_xl.kpis']
-_DIGEST = 'd0c89cd6a41469c588d5ea6df98c254931dbf884ebb7d843c7c491b8d5333cf6'
+_DIGEST = 'a0751ccd385b20f4499bb92962e2105bfeebb3164c3adeb01626200918e619b3'
 
 import importlib.abc as _abc
 import importlib.util as _util
