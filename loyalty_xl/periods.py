@@ -41,7 +41,7 @@ def ordinal(kind: str, day: dt.date) -> int:
     return (day - FIRST_MONDAY).days // 7
 
 
-def ordinals(kind: str, days) -> "np.ndarray":
+def ordinals(kind: str, days):
     """Vectorised :func:`ordinal` of a numpy ``datetime64`` array (any unit, no overflow for
     the years 1 to 9999: the arithmetic is in days and months, never nanoseconds)."""
     import numpy as np
