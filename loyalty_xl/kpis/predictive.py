@@ -201,6 +201,8 @@ def _orders(customer_ids, dates, amounts):
         if i is not None:
             missing, other = (("customer_ids", name) if id_blank[i] else (name, "customer_ids"))
             shown = ids[i] if not id_blank[i] else value[i]
+            if isinstance(shown, np.datetime64):
+                shown = str(shown.astype("datetime64[D]"))
             raise InputError(f"{missing} is blank where {other} is not", argument=missing,
                              value=shown.item() if hasattr(shown, "item") else shown,
                              position=i)
@@ -299,35 +301,52 @@ class BGNBDModel:
         t_, t = t, _numbers(t, "t")
         x, tx, age = self._check(frequency, recency, T)
         t, x, tx, age = np.broadcast_arrays(t, x, tx, age)
-        z = t / (self.alpha + age + t)
-        from scipy.special import expit
+        return _out(self._conditional(t, x, tx, age), t_, frequency, recency, T)
 
-        alive = expit(-self._log_odds_dead(x, tx, age))
-        out = (self.a + self.b + x - 1) / (self.a - 1) * self._growth(x, z) * alive
-        return _out(out, t_, frequency, recency, T)
+    def _conditional(self, t, x, tx, age, alive=None):
+        """expected_purchases on checked, broadcast arrays (P(alive) may be given)."""
+        if alive is None:
+            from scipy.special import expit
+
+            alive = expit(-self._log_odds_dead(x, tx, age))
+        z = t / (self.alpha + age + t)
+        return (self.a + self.b + x - 1) / (self.a - 1) * self._growth(x, z) * alive
 
     def _growth(self, x, z):
         """1 - (1-z)^(a-1) 2F1(a+b-1-r, a-1; a+b+x-1; z), computed once per distinct (x, z)."""
         from scipy.special import hyp2f1
 
         x, z = np.broadcast_arrays(np.asarray(x, float), np.asarray(z, float))
-        pairs = np.stack([x.ravel(), z.ravel()])
-        if pairs.shape[1] > 64:
-            distinct, inverse = np.unique(pairs, axis=1, return_inverse=True)
-            inverse = inverse.ravel()
-        else:
-            distinct, inverse = pairs, None
-        xs, zs = distinct
+        shape = x.shape
+        x, z = x.ravel(), z.ravel()
+        inverse = None
+        if x.size > 64:
+            inverse, first = _distinct(x, z)
+            x, z = x[first], z[first]
         with np.errstate(all="ignore"):
-            values = 1.0 - np.exp((self.a - 1) * np.log1p(-zs)) * hyp2f1(
-                self.a + self.b - 1 - self.r, self.a - 1, self.a + self.b + xs - 1, zs)
-        values = np.where(zs == 0, 0.0, values)
-        out = values if inverse is None else values[inverse]
-        if not np.all(np.isfinite(out)):
+            values = 1.0 - np.exp((self.a - 1) * np.log1p(-z)) * hyp2f1(
+                self.a + self.b - 1 - self.r, self.a - 1, self.a + self.b + x - 1, z)
+        values = np.where(z == 0, 0.0, values)
+        if not np.all(np.isfinite(values)):
             raise InputError("the BG/NBD expectation is not finite for these parameters "
                              f"(r={self.r:.4g}, alpha={self.alpha:.4g}, a={self.a:.4g}, "
                              f"b={self.b:.4g})")
-        return out.reshape(x.shape)
+        out = values if inverse is None else values[inverse]
+        return out.reshape(shape)
+
+
+def _distinct(*columns):
+    """Codes of the distinct rows of aligned columns, and the position of each one's first row."""
+    import pandas as pd
+
+    codes = np.zeros(columns[0].size, dtype=np.int64)
+    for column in columns:
+        column_codes, uniques = pd.factorize(column)
+        codes = codes * len(uniques) + column_codes
+    codes, _ = pd.factorize(codes)
+    first = np.full(codes.max() + 1 if codes.size else 0, codes.size, dtype=np.int64)
+    np.minimum.at(first, codes, np.arange(codes.size))
+    return codes, first
 
 
 def _checked_rft(frequency, recency, T):
@@ -761,7 +780,7 @@ def predict_clv(summary, *, horizon_months=12, discount=0.0, margin=1.0, bgnbd=N
     cumulative = np.zeros(x.size)
     discounted = np.zeros(x.size)
     for i in range(1, months + 1):
-        now = bgnbd.expected_purchases(i * step, x, tx, age)
+        now = bgnbd._conditional(i * step, x, tx, age, p_alive)
         discounted += (now - cumulative) / (1.0 + rate) ** i
         cumulative = now
     out = pd.DataFrame({"expected_purchases": cumulative, "p_alive": p_alive,
