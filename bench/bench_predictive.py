@@ -85,7 +85,7 @@ def theirs(ids, dates, amounts, end):
         summary, t1 = timed("lifetimes summary_data_from_transaction_data",
                             summary_data_from_transaction_data, frame, "id", "date",
                             monetary_value_col="amount", observation_period_end=end,
-                            freq="W")
+                            freq="D", freq_multiplier=7)  # exact weeks, as ours
         fitter = lifetimes.BetaGeoFitter()
         _, t2 = timed("lifetimes BetaGeoFitter.fit", fitter.fit, summary.frequency,
                       summary.recency, summary["T"])

@@ -38,7 +38,10 @@ UNITS = {"D": 1.0, "W": 7.0, "M": 365.25 / 12}
 DAYS_PER_MONTH = 365.25 / 12
 #: Customers with at least one repeat purchase that a fit needs (4 or 3 parameters).
 MIN_REPEAT_CUSTOMERS = 10
-_BOUND = 25.0  # log-parameters beyond +-25 (e^25 = 7e10) mean the data cannot pin the model
+# Where a fitted parameter "runs off": shape parameters outside 1e-4..1e5 (a likelihood that
+# keeps improving towards 0 or infinity, e.g. nobody ever drops out), scales outside e^-25..e^25.
+_SHAPE = (math.log(1e-4), math.log(1e5))
+_SCALE = (-25.0, 25.0)
 
 
 def _input_error(err: LoyaltyXLError) -> InputError:
@@ -133,8 +136,11 @@ def rfm_summary(customer_ids, dates, amounts, *, end=None, unit="W"):
     if end is None:
         end_day = int(days.max()) if days.size else 0
     else:
-        end_dates = to_dates([end] if not np.iterable(end) or isinstance(end, str) else end,
-                             "end")
+        try:
+            end_dates = to_dates([end] if not np.iterable(end) or isinstance(end, str)
+                                 else end, "end")
+        except LoyaltyXLError as err:
+            raise _input_error(err) from None
         if end_dates.size != 1 or np.isnat(end_dates[0]):
             raise InputError("end must be one date", argument="end", value=end, has_value=True)
         end_day = int(end_dates[0].astype("datetime64[D]").astype(np.int64))
@@ -349,12 +355,12 @@ def _distinct(*columns):
     return codes, first
 
 
-def _checked_rft(frequency, recency, T):
+def _checked_rft(frequency, recency, T, *, broadcast=True):
     x = _numbers(frequency, "frequency", whole=True)
     tx = _numbers(recency, "recency")
     age = _numbers(T, "T")
     sizes = {x.size, tx.size, age.size}
-    if len(sizes - {1}) > 1:
+    if len(sizes - {1} if broadcast else sizes) > 1:
         raise InputError("frequency, recency and T must have the same length", argument="T",
                          value=(x.size, tx.size, age.size), has_value=True)
     x, tx, age = np.broadcast_arrays(x, tx, age)
@@ -430,7 +436,7 @@ def fit_bgnbd(frequency, recency, T):
     ...
     loyalty_xl.errors.InputError: the BG/NBD model needs at least 10 customers with repeat purchases; got 2
     """
-    x, tx, age = _checked_rft(frequency, recency, T)
+    x, tx, age = _checked_rft(frequency, recency, T, broadcast=False)
     repeaters = int(np.count_nonzero(x > 0))
     if repeaters < MIN_REPEAT_CUSTOMERS:
         raise InputError(f"the BG/NBD model needs at least {MIN_REPEAT_CUSTOMERS} customers with "
@@ -443,7 +449,8 @@ def fit_bgnbd(frequency, recency, T):
     mean_rate = max(x.mean(), 1e-3) / max(age.mean(), 1e-9)
     starts = np.log([[1.0, 1.0 / mean_rate, 1.0, 1.0], [0.25, 0.25 / mean_rate, 0.8, 2.5],
                      [1.0, 1.0 / mean_rate, 2.0, 20.0]])
-    params, ll = _maximise(objective, starts, "BG/NBD", ("r", "alpha", "a", "b"))
+    params, ll = _maximise(objective, starts, "BG/NBD", ("r", "alpha", "a", "b"),
+                           [_SHAPE, _SCALE, _SHAPE, _SHAPE])
     r, alpha, a, b = params
     return BGNBDModel(r=r, alpha=alpha, a=a, b=b, log_likelihood=ll, n=int(x.size))
 
@@ -497,12 +504,11 @@ class _BGNBDLikelihood:
         return -self(theta)[0] * self.n
 
 
-def _maximise(objective, starts, model, names):
+def _maximise(objective, starts, model, names, bounds):
     """Minimise ``objective`` (value and gradient) over log-parameters from each start in turn
     until one converges; check that the optimum is inside the parameter space."""
     from scipy.optimize import minimize
 
-    bounds = [(-_BOUND, _BOUND)] * len(starts[0])
     best, why = None, "the likelihood is not finite"
     for start in starts:
         with warnings.catch_warnings(), np.errstate(all="ignore"):
@@ -525,12 +531,15 @@ def _maximise(objective, starts, model, names):
         else:
             why = f"the optimiser stopped: {' '.join(str(res.message).split()).rstrip(':')}"
     if best is None:
-        raise InputError(f"the {model} model did not converge on this data ({why})")
-    edge = np.abs(best.x) >= _BOUND - 1e-6
+        raise InputError(f"the {model} model did not converge on this data, which may not "
+                         f"support it ({why})")
+    low = np.array([lo for lo, _ in bounds]) + 1e-6
+    high = np.array([hi for _, hi in bounds]) - 1e-6
+    edge = (best.x <= low) | (best.x >= high)
     if edge.any():
         k = int(np.argmax(edge))
         raise InputError(f"the data cannot support a {model} fit: parameter {names[k]} runs off "
-                         f"to {'0' if best.x[k] < 0 else 'infinity'}")
+                         f"to {'0' if best.x[k] <= low[k] else 'infinity'}")
     params = [float(v) for v in np.exp(best.x)]
     return params, float(objective.log_likelihood(best.x))
 
@@ -625,11 +634,26 @@ def fit_gamma_gamma(frequency, monetary_value):
 
     Examples
     --------
-    >>> x = [1, 2, 3, 1, 4, 2, 1, 5, 2, 3, 1, 2, 0]
-    >>> m = [20, 35, 28, 50, 31, 22, 18, 40, 27, 33, 60, 25, 0]
+    500 repeat customers simulated from p = 6, q = 4, v = 15 (mean spend 30):
+
+    >>> import numpy as np
+    >>> rng = np.random.default_rng(0)
+    >>> x = rng.integers(1, 6, 500)                 # repeat purchases
+    >>> nu = rng.gamma(4.0, 1 / 15.0, 500)          # each customer's spend rate
+    >>> m = rng.gamma(6.0 * x, 1 / (nu * x))        # mean of x spends ~ Gamma(6, nu)
     >>> g = fit_gamma_gamma(x, m)
-    >>> g.n, round(g.conditional_expected_average_profit(0, 0), 1)
-    (12, 32.3)
+    >>> g.n, round(g.p, 1), round(g.q, 1), round(g.v, 1), round(g.mean_spend, 2)
+    (500, 5.6, 4.9, 20.5, 29.71)
+    >>> round(g.conditional_expected_average_profit(3, 20.0), 2)  # 3 purchases, mean 20
+    21.81
+
+    A dozen customers cannot show how spend varies between customers:
+
+    >>> fit_gamma_gamma([1, 2, 3, 1, 4, 2, 1, 5, 2, 3, 1, 2],
+    ...                 [20, 35, 28, 50, 31, 22, 18, 40, 27, 33, 60, 25])
+    Traceback (most recent call last):
+    ...
+    loyalty_xl.errors.InputError: the data cannot support a Gamma-Gamma fit: parameter q runs off to infinity
     """
     x = _numbers(frequency, "frequency", whole=True)
     m = _numbers(monetary_value, "monetary_value")
@@ -649,7 +673,8 @@ def fit_gamma_gamma(frequency, monetary_value):
     objective = _GammaGammaLikelihood(x, m)
     mean = float(np.mean(m))
     starts = np.log([[1.0, 2.0, mean], [5.0, 4.0, mean], [1.0, 10.0, 10.0 * mean]])
-    (p, q, v), ll = _maximise(objective, starts, "Gamma-Gamma", ("p", "q", "v"))
+    (p, q, v), ll = _maximise(objective, starts, "Gamma-Gamma", ("p", "q", "v"),
+                              [_SHAPE, _SHAPE, _SCALE])
     return GammaGammaModel(p=p, q=q, v=v, log_likelihood=ll, n=int(x.size))
 
 
