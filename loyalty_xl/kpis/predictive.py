@@ -22,6 +22,7 @@ scipy is imported inside the functions: ``import loyalty_xl`` stays light.
 
 from __future__ import annotations
 
+import functools
 import math
 import warnings
 from dataclasses import dataclass
@@ -284,12 +285,12 @@ class BGNBDModel:
         """E[X(t)]: expected repeat purchases of a new customer in their first ``t`` time units.
 
         ``(a+b-1)/(a-1) * [1 - (alpha/(alpha+t))^r 2F1(r, b; a+b-1; t/(alpha+t))]`` (paper
-        eq. 9), evaluated through Euler's transformation (see :meth:`expected_purchases`).
+        eq. 9): the conditional expectation of a customer just acquired (x = t_x = T = 0), and
+        evaluated as one (see :meth:`expected_purchases`).
         """
         t_, t = t, _numbers(t, "t")
-        x = np.zeros(t.shape)
-        growth = self._growth(x, t / (self.alpha + t))
-        return _out(growth * (self.a + self.b - 1) / (self.a - 1), t_)
+        zero = np.zeros(t.shape)
+        return _out(self._conditional(t, zero, zero, zero, np.ones(t.shape)), t_)
 
     def expected_purchases(self, t, frequency, recency, T):
         """E[Y(t) | x, t_x, T]: a customer's expected purchases in the next ``t`` time units.
@@ -315,30 +316,71 @@ class BGNBDModel:
             from scipy.special import expit
 
             alive = expit(-self._log_odds_dead(x, tx, age))
-        z = t / (self.alpha + age + t)
-        return (self.a + self.b + x - 1) / (self.a - 1) * self._growth(x, z) * alive
+        return self._if_alive(x, t / (self.alpha + age)) * alive
 
-    def _growth(self, x, z):
-        """1 - (1-z)^(a-1) 2F1(a+b-1-r, a-1; a+b+x-1; z), computed once per distinct (x, z)."""
+    def _if_alive(self, x, c):
+        """E[Y(t) | alive, x, T] with c = t / (alpha + T), once per distinct (x, c).
+
+        Alive at T, a customer's lambda ~ Gamma(r+x, alpha+T) and p ~ Beta(a, b+x), and
+        ``E[Y(t) | lambda, p] = (1 - exp(-lambda p t)) / p``, so
+
+            E[Y(t) | alive] = E_p[(1 - (1 + p c)^-(r+x)) / p]
+                            = (a+b+x-1)/(a-1) [1 - (1-z)^(a-1) 2F1(a+b-1-r, a-1; a+b+x-1; z)]
+
+        with z = t / (alpha+T+t). The closed form is used where scipy's hyp2f1 gives a value in
+        the possible range 0 .. (r+x) c; elsewhere (a close to 1, very large a and b, or
+        hyp2f1 failing) the expectation over p is integrated numerically (:func:`_over_p`).
+        """
         from scipy.special import hyp2f1
 
-        x, z = np.broadcast_arrays(np.asarray(x, float), np.asarray(z, float))
+        x, c = np.broadcast_arrays(np.asarray(x, float), np.asarray(c, float))
         shape = x.shape
-        x, z = x.ravel(), z.ravel()
+        x, c = x.ravel(), c.ravel()
         inverse = None
         if x.size > 64:
-            inverse, first = _distinct(x, z)
-            x, z = x[first], z[first]
+            inverse, first = _distinct(x, c)
+            x, c = x[first], c[first]
+        a, b, r = self.a, self.b, self.r
+        z = c / (1 + c)
         with np.errstate(all="ignore"):
-            values = 1.0 - np.exp((self.a - 1) * np.log1p(-z)) * hyp2f1(
-                self.a + self.b - 1 - self.r, self.a - 1, self.a + self.b + x - 1, z)
-        values = np.where(z == 0, 0.0, values)
+            values = (a + b + x - 1) / (a - 1) * (1.0 - np.exp((a - 1) * np.log1p(-z)) * hyp2f1(
+                a + b - 1 - r, a - 1, a + b + x - 1, z))
+            top = (r + x) * c
+        values = np.where(c == 0, 0.0, values)
+        bad = ~(np.isfinite(values) & (values >= 0) & (values <= top * (1 + 1e-9)))
+        if abs(a - 1) < 1e-3:
+            bad[:] = True
+        if bad.any():
+            values[bad] = _over_p(r + x[bad], a, b + x[bad], c[bad])
         if not np.all(np.isfinite(values)):
             raise InputError("the BG/NBD expectation is not finite for these parameters "
-                             f"(r={self.r:.4g}, alpha={self.alpha:.4g}, a={self.a:.4g}, "
-                             f"b={self.b:.4g})")
+                             f"(r={r:.4g}, alpha={self.alpha:.4g}, a={a:.4g}, b={b:.4g})")
         out = values if inverse is None else values[inverse]
         return out.reshape(shape)
+
+
+_NODES = 256
+
+
+@functools.lru_cache(maxsize=2)
+def _legendre(n):
+    """Gauss-Legendre nodes and weights on (0, 1)."""
+    u, w = np.polynomial.legendre.leggauss(n)
+    return (u + 1) / 2, w / 2
+
+
+def _over_p(k, a, b, c):
+    """E[(1 - (1 + p c)^-k) / p] for p ~ Beta(a, b), by Gauss-Legendre in the Beta's quantile
+    scale (p = F^-1(u)), where the integrand is bounded (0 .. k c) and monotone."""
+    from scipy.special import betaincinv
+
+    u, w = _legendre(_NODES)
+    distinct_b, inverse = np.unique(np.asarray(b, float), return_inverse=True)
+    k, c = (np.asarray(v, float)[:, None] for v in (k, c))
+    with np.errstate(all="ignore"):
+        p = betaincinv(a, distinct_b[:, None], u[None, :])[inverse.ravel()]  # once per b
+        f = np.where(p > 0, -np.expm1(-k * np.log1p(p * c)) / np.where(p > 0, p, 1), k * c)
+    return f @ w
 
 
 def _distinct(*columns):
@@ -387,7 +429,7 @@ def fit_bgnbd(frequency, recency, T):
         L = B(a, b+x)/B(a, b) * Gamma(r+x) alpha^r / Gamma(r)
             * [ (alpha+T)^-(r+x) + [x > 0] a/(b+x-1) (alpha+t_x)^-(r+x) ]
 
-    maximised over log r, log alpha, log a, log b (L-BFGS-B with the analytic gradient; the
+    maximised over log r, log alpha, log a, log b (BFGS with the analytic gradient; the
     bracket with ``logaddexp``, the x-dependent gamma terms once per distinct x).
 
     Parameters
@@ -469,6 +511,8 @@ class _BGNBDLikelihood:
     def __call__(self, theta):
         from scipy.special import betaln, digamma, gammaln
 
+        if np.any(np.abs(theta) > 60):  # far beyond any plausible value: refuse the step
+            return np.inf, np.zeros_like(theta)
         r, alpha, a, b = np.exp(theta)
         n, ux, count = self.n, self.ux, self.count
         x, tx, T = self.x, self.tx, self.T
@@ -506,40 +550,45 @@ class _BGNBDLikelihood:
 
 def _maximise(objective, starts, model, names, bounds):
     """Minimise ``objective`` (value and gradient) over log-parameters from each start in turn
-    until one converges; check that the optimum is inside the parameter space."""
+    until one converges (the others are for when it does not); check that the optimum is
+    inside the parameter space."""
     from scipy.optimize import minimize
 
-    best, why = None, "the likelihood is not finite"
+    low = np.array([lo for lo, _ in bounds])
+    high = np.array([hi for _, hi in bounds])
+
+    def check_edge(x):
+        edge = (x <= low) | (x >= high)
+        if edge.any():
+            k = int(np.argmax(edge))
+            raise InputError(f"the data cannot support a {model} fit: parameter {names[k]} runs "
+                             f"off to {'0' if x[k] <= low[k] else 'infinity'}")
+
+    best, why, last = None, "the likelihood is not finite", None
     for start in starts:
         with warnings.catch_warnings(), np.errstate(all="ignore"):
             warnings.simplefilter("ignore")
             try:
-                res = minimize(objective, start, jac=True, method="L-BFGS-B", bounds=bounds,
-                               options={"maxiter": 3000, "ftol": 1e-15, "gtol": 1e-10})
+                res = minimize(objective, start, jac=True, method="BFGS",
+                               options={"maxiter": 1000, "gtol": 1e-9})
             except (ValueError, FloatingPointError, OverflowError, ZeroDivisionError):
                 continue
         grad = np.asarray(res.jac, float)
         if not (np.all(np.isfinite(res.x)) and np.isfinite(res.fun) and np.all(np.isfinite(grad))):
             continue
-        # L-BFGS-B may stop in a line search at the optimum (no further progress at this
+        # BFGS may stop in a line search at the optimum (no further progress at this
         # precision): a vanishing gradient is convergence too.
         if res.success or np.max(np.abs(grad)) < 1e-5:
-            if best is None or res.fun < best.fun:
-                best = res
-            if np.max(np.abs(grad)) < 1e-6:
-                break
-        else:
-            why = f"the optimiser stopped: {' '.join(str(res.message).split()).rstrip(':')}"
+            best = res
+            break
+        why = f"the optimiser stopped: {' '.join(str(res.message).split()).rstrip(':.')}"
+        last = res
     if best is None:
+        if last is not None:
+            check_edge(last.x)  # stopped while running off: say which parameter
         raise InputError(f"the {model} model did not converge on this data, which may not "
                          f"support it ({why})")
-    low = np.array([lo for lo, _ in bounds]) + 1e-6
-    high = np.array([hi for _, hi in bounds]) - 1e-6
-    edge = (best.x <= low) | (best.x >= high)
-    if edge.any():
-        k = int(np.argmax(edge))
-        raise InputError(f"the data cannot support a {model} fit: parameter {names[k]} runs off "
-                         f"to {'0' if best.x[k] <= low[k] else 'infinity'}")
+    check_edge(best.x)
     params = [float(v) for v in np.exp(best.x)]
     return params, float(objective.log_likelihood(best.x))
 
@@ -694,6 +743,8 @@ class _GammaGammaLikelihood:
     def __call__(self, theta):
         from scipy.special import digamma, gammaln
 
+        if np.any(np.abs(theta) > 60):  # far beyond any plausible value: refuse the step
+            return np.inf, np.zeros_like(theta)
         p, q, v = np.exp(theta)
         n, ux, count = self.n, self.ux, self.count
         px = p * ux
