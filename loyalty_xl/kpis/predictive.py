@@ -161,7 +161,7 @@ def rfm_summary(customer_ids, dates, amounts, *, end=None, unit="W"):
         width = int(days.max()) - lo + 1
         keys = codes.astype(np.int64) * width + (days - lo)
         # Distinct (customer, day) keys come out sorted by customer, then day.
-        if n * width <= 50_000_000:  # a bitmap: linear time
+        if n * width <= 10_000_000:  # a bitmap (at most 90 MB): linear time
             totals_all = np.bincount(keys, weights=money, minlength=n * width)
             seen = np.zeros(n * width, dtype=bool)
             seen[keys] = True
@@ -388,10 +388,9 @@ def _distinct(*columns):
     import pandas as pd
 
     codes = np.zeros(columns[0].size, dtype=np.int64)
-    for column in columns:
+    for column in columns:  # codes stay below the row count: no overflow
         column_codes, uniques = pd.factorize(column)
-        codes = codes * len(uniques) + column_codes
-    codes, _ = pd.factorize(codes)
+        codes = pd.factorize(codes * len(uniques) + column_codes)[0]
     first = np.full(codes.max() + 1 if codes.size else 0, codes.size, dtype=np.int64)
     np.minimum.at(first, codes, np.arange(codes.size))
     return codes, first
@@ -501,12 +500,17 @@ class _BGNBDLikelihood:
     """Minus the mean log-likelihood and its gradient in log-parameters."""
 
     def __init__(self, x, tx, age):
+        # Customers with the same (x, t_x, T) contribute the same terms: each distinct row
+        # once, weighted by how many customers have it.
         self.n = x.size
         self.ux, self.count = np.unique(x, return_counts=True)
         pos = x > 0
-        self.zero_T = age[~pos]
-        self.x, self.tx, self.T = x[pos], tx[pos], age[pos]
-        self.sum_x_zero = 0.0
+        self.zero_T, self.zero_w = np.unique(age[~pos], return_counts=True)
+        x, tx, age = x[pos], tx[pos], age[pos]
+        codes, first = _distinct(x, tx, age) if x.size > 64 else (np.arange(x.size),
+                                                                  np.arange(x.size))
+        self.w = np.bincount(codes, minlength=first.size).astype(float)
+        self.x, self.tx, self.T = x[first], tx[first], age[first]
 
     def __call__(self, theta):
         from scipy.special import betaln, digamma, gammaln
@@ -524,10 +528,12 @@ class _BGNBDLikelihood:
         g_b = count @ (digamma(b + ux) - digamma(a + b + ux)) + n * (digamma(a + b) - digamma(b))
         g_alpha = n * r / alpha
         # Customers without repeat purchases: the bracket is (alpha+T)^-r.
-        log_zero = np.log(alpha + self.zero_T)
-        ll -= r * log_zero.sum()
-        g_r -= log_zero.sum()
-        g_alpha -= r * np.sum(1.0 / (alpha + self.zero_T))
+        # (Weighted sums as multiply-and-sum, not BLAS dot products: a threaded BLAS spins
+        # and slows everything down on a busy machine.)
+        log_zero = np.sum(self.zero_w * np.log(alpha + self.zero_T))
+        ll -= r * log_zero
+        g_r -= log_zero
+        g_alpha -= r * np.sum(self.zero_w / (alpha + self.zero_T))
         # Repeat customers: log of the two-term bracket, by logaddexp.
         log_T, log_tx = np.log(alpha + T), np.log(alpha + tx)
         rx = r + x
@@ -536,11 +542,12 @@ class _BGNBDLikelihood:
         lse = np.logaddexp(a3, a4)
         w4 = np.exp(a4 - lse)
         w3 = 1.0 - w4
-        ll += lse.sum()
-        g_r -= np.sum(w3 * log_T + w4 * log_tx)
-        g_alpha -= np.sum(rx * (w3 / (alpha + T) + w4 / (alpha + tx)))
-        g_a += w4.sum() / a
-        g_b -= np.sum(w4 / (b + x - 1))
+        w = self.w
+        ll += np.sum(w * lse)
+        g_r -= np.sum(w * (w3 * log_T + w4 * log_tx))
+        g_alpha -= np.sum(w * rx * (w3 / (alpha + T) + w4 / (alpha + tx)))
+        g_a += np.sum(w * w4) / a
+        g_b -= np.sum(w * w4 / (b + x - 1))
         grad = np.array([g_r * r, g_alpha * alpha, g_a * a, g_b * b])
         return -ll / n, -grad / n
 
@@ -853,10 +860,13 @@ def predict_clv(summary, *, horizon_months=12, discount=0.0, margin=1.0, bgnbd=N
     step = DAYS_PER_MONTH / unit_days
     p_alive = bgnbd.probability_alive(x, tx, age)
     spend = gamma_gamma.conditional_expected_average_profit(x, m)
+    # E[Y(t) | alive] depends on (x, T) only: each distinct pair once per month.
+    codes, first = _distinct(x, age)
     cumulative = np.zeros(x.size)
     discounted = np.zeros(x.size)
     for i in range(1, months + 1):
-        now = bgnbd._conditional(i * step, x, tx, age, p_alive)
+        t = i * step
+        now = bgnbd._if_alive(x[first], t / (bgnbd.alpha + age[first]))[codes] * p_alive
         discounted += (now - cumulative) / (1.0 + rate) ** i
         cumulative = now
     out = pd.DataFrame({"expected_purchases": cumulative, "p_alive": p_alive,
