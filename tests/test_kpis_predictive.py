@@ -225,9 +225,11 @@ def simulate_bgnbd(seed, n, r, alpha, a, b):
 def test_fit_bgnbd_recovers_simulated_parameters(seed, truth):
     r, alpha, a, b = truth
     m = lx.fit_bgnbd(*simulate_bgnbd(seed, 20_000, r, alpha, a, b))
+    # Tolerances about 5 standard deviations at this size (30 fits: r 2%, alpha 2.4%, mean
+    # dropout 1.6%, a 9%, b 10%).
     assert m.r == pytest.approx(r, rel=0.12) and m.alpha == pytest.approx(alpha, rel=0.12)
-    assert m.a / (m.a + m.b) == pytest.approx(a / (a + b), rel=0.12)  # mean dropout
-    assert m.a == pytest.approx(a, rel=0.4) and m.b == pytest.approx(b, rel=0.4)
+    assert m.a / (m.a + m.b) == pytest.approx(a / (a + b), rel=0.1)  # mean dropout
+    assert m.a == pytest.approx(a, rel=0.5) and m.b == pytest.approx(b, rel=0.5)
 
 
 def test_fit_bgnbd_does_not_depend_on_the_time_unit(cdnow_summary):
@@ -297,7 +299,11 @@ def test_fit_gamma_gamma_recovers_simulated_parameters(seed):
     nu = rng.gamma(q, 1 / v, n)
     m = rng.gamma(p * x, 1 / (nu * x))  # mean of x Gamma(p, nu) spends
     g = lx.fit_gamma_gamma(x, m)
-    assert (g.p, g.q, g.v) == pytest.approx((p, q, v), rel=0.12)
+    # Tolerances about 5 standard deviations of each estimate at this size (40 seeds: p 4%,
+    # q 1.4%, v 5.3%, mean spend 0.5%): p and v trade off, their ratio is what the data pins.
+    assert g.mean_spend == pytest.approx(p * v / (q - 1), rel=0.03)
+    assert g.q == pytest.approx(q, rel=0.08)
+    assert (g.p, g.v) == pytest.approx((p, v), rel=0.3)
 
 
 @pytest.mark.parametrize("x, m, message", [
