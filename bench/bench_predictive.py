@@ -4,6 +4,7 @@ BetaGeoFitter on the same data when lifetimes imports (it is not a dependency: i
 throwaway venv to compare, e.g. ``pip install lifetimes``; it is skipped otherwise).
 
     python bench/bench_predictive.py [N ...]          # default 1000000 10000000
+    (first: the Excel functions on 100,000 order rows)
     python bench/bench_predictive.py --lifetimes-max 1000000  # lifetimes only up to this size
 
 The orders follow BG/NBD (r=0.25, alpha=40 days, a=0.8, b=2.5) with Gamma-Gamma spend, first
@@ -51,10 +52,12 @@ def orders(n_orders: int, seed: int = 0):
 
 
 def timed(label, func, *args, **kwargs):
-    start = time.perf_counter()
+    """Run once; print wall time and this process's CPU time (the two differ on a busy
+    machine; both exclude the data generation)."""
+    start, cpu = time.perf_counter(), time.process_time()
     out = func(*args, **kwargs)
-    elapsed = time.perf_counter() - start
-    print(f"  {label:<46} {elapsed:8.2f} s")
+    elapsed, used = time.perf_counter() - start, time.process_time() - cpu
+    print(f"  {label:<46} {elapsed:8.2f} s wall {used:8.2f} s cpu")
     return out, elapsed
 
 
@@ -103,11 +106,28 @@ def theirs(ids, dates, amounts, end):
         print(f"  lifetimes: failed ({type(err).__name__}: {' '.join(str(err).split())[:100]})")
 
 
+def excel(n_orders=100_000):
+    """The Excel functions on a column of order rows as xlwings Lite sends them (lists of
+    rows, serial-number dates), after one warm-up call (scipy's import)."""
+    from loyalty_xl import udfs
+
+    ids, dates, amounts = orders(n_orders, seed=1)
+    serials = (dates - np.datetime64("1899-12-30")).astype("timedelta64[D]").astype(float)
+    cells = [[[v] for v in a.tolist()] for a in (ids.astype(float), serials, amounts)]
+    udfs.CLV_MODEL(*cells)
+    print(f"Excel functions, {ids.size:,} order rows (warm)")
+    for name, args in (("CLV_PREDICT", cells), ("P_ALIVE", cells[:2]), ("CLV_MODEL", cells),
+                       ("RFM_SUMMARY", cells)):
+        out, _ = timed(f"={name}", getattr(udfs, name), *args)
+        assert isinstance(out, list), out
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("sizes", nargs="*", type=int, default=[1_000_000, 10_000_000])
     parser.add_argument("--lifetimes-max", type=int, default=10_000_000)
     args = parser.parse_args()
+    excel()
     print("true    " + " ".join(f"{k}={v:.3f}" for k, v in TRUE.items()))
     for size in args.sizes:
         ids, dates, amounts = orders(size)
