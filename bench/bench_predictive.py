@@ -80,7 +80,7 @@ def theirs(ids, dates, amounts, end):
     try:
         import lifetimes
         from lifetimes.utils import summary_data_from_transaction_data
-    except Exception as err:  # not installed, or broken on this numpy/pandas
+    except Exception as err:  # noqa: BLE001 - not installed, or broken on this numpy/pandas
         print(f"  lifetimes: skipped ({type(err).__name__}: {str(err)[:80]})")
         return
     frame = pd.DataFrame({"id": ids, "date": dates, "amount": amounts})
@@ -102,7 +102,7 @@ def theirs(ids, dates, amounts, end):
         print(f"  {'lifetimes total':<46} {t1 + t2 + t3 + t4:8.2f} s")
         print(f"  fitted  r={fitter.params_['r']:.3f} alpha={fitter.params_['alpha']:.3f} "
               f"a={fitter.params_['a']:.3f} b={fitter.params_['b']:.3f}")
-    except Exception as err:
+    except Exception as err:  # noqa: BLE001 - a peer failing must not stop the bench
         print(f"  lifetimes: failed ({type(err).__name__}: {' '.join(str(err).split())[:100]})")
 
 

@@ -115,8 +115,8 @@ def test_rfm_summary_counts_days_not_orders_and_skips_blank_rows():
 @pytest.mark.parametrize("args, kwargs, message", [
     ((["a"], ["2026-01-01"], [-5]), {}, "amounts must be >= 0 (refunds are not purchases"),
     ((["a", "a"], ["2026-01-01", "2026-02-01"], [1, 2]), {"end": "2026-01-15"},
-     "dates must not be later than end (filter the orders first); got '2026-02-01' at "
-     "position 1"),
+     ("dates must not be later than end (filter the orders first); got '2026-02-01' at "
+      "position 1")),
     ((["a", "b"], ["2026-01-01"], [1, 2]), {}, "must have the same length"),
     ((["a", None], ["2026-01-01", "2026-01-02"], [1, 2]), {}, "customer_ids is blank where"),
     ((["a", "b"], ["2026-01-01", "2026-01-02"], [1, None]), {}, "amounts is blank where"),
@@ -310,8 +310,8 @@ def test_fit_gamma_gamma_recovers_simulated_parameters(seed):
     ([1] * 12, [10] * 11 + [0], "monetary_value must be > 0 for a customer with repeat"),
     ([1] * 12, [10] * 11 + [-3], "monetary_value must be a number >= 0; got -3"),
     ([1] * 9 + [0] * 5, [10] * 14, "needs at least 10 customers with repeat purchases; got 9"),
-    ([2] * 30, [25.0] * 30, "the data cannot support a Gamma-Gamma fit: parameter p runs off "
-                            "to infinity"),
+    ([2] * 30, [25.0] * 30, ("the data cannot support a Gamma-Gamma fit: parameter p runs off "
+                             "to infinity")),
 ])
 def test_fit_gamma_gamma_inputs_it_cannot_fit_are_one_line_input_errors(x, m, message):
     with pytest.raises(InputError) as err:
@@ -367,8 +367,8 @@ def test_predict_clv_leaves_zero_spend_repeat_customers_out_of_the_spend_fit_and
     s = cdnow_rfm.copy()
     s.loc[s.index[s.frequency > 0][:3], "monetary_value"] = 0.0
     out = lx.predict_clv(s)
-    assert out.attrs["notes"] == ["3 repeat customers whose repeat purchases total 0 are left "
-                                  "out of the spend model's fit"]
+    assert out.attrs["notes"] == [("3 repeat customers whose repeat purchases total 0 are "
+                                   "left out of the spend model's fit")]
     assert out.attrs["gamma_gamma"].n == int(((s.frequency > 0) & (s.monetary_value > 0)).sum())
 
 

@@ -110,11 +110,11 @@ def test_blank_rows_of_whole_columns_are_skipped(cdnow, office_js_ranges):
     (lambda: udfs.CLV_PREDICT(column(["a", "b"]), column([45000, 45001]), column([1, 2])),
      "#VALUE! the BG/NBD model needs at least 10 customers with repeat purchases; got 0"),
     (lambda: udfs.CLV_PREDICT(column(["a", "b"]), column([45000, 45001]), column([1, -2])),
-     "#VALUE! amounts must be >= 0 (refunds are not purchases: leave them out); got -2 at "
-     "row 2 of amounts"),
+     ("#VALUE! amounts must be >= 0 (refunds are not purchases: leave them out); got -2 at "
+      "row 2 of amounts")),
     (lambda: udfs.P_ALIVE(column(["a", None, "b"]), column([45000, 45000, 45001])),
-     "#VALUE! customer_ids is blank where dates is not; got '2023-03-15' at row 2 of "
-     "customer_ids"),
+     ("#VALUE! customer_ids is blank where dates is not; got '2023-03-15' at row 2 of "
+      "customer_ids")),
     (lambda: udfs.CLV_MODEL(column(["a", "b"]), column([45000, "soon"]), column([1, 2])),
      "#VALUE! dates must be dates (YYYY-MM-DD); got 'soon' at row 2 of dates"),
     (lambda: udfs.CLV_PREDICT(column(["a"]), column([45000]), column([1]), 12, 2),
