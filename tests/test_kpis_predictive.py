@@ -383,6 +383,19 @@ def test_predict_clv_bad_options_are_input_errors(cdnow_rfm, kwargs, message):
         lx.predict_clv(cdnow_rfm, **kwargs)
 
 
+@pytest.mark.parametrize("column, value, message", [
+    ("frequency", "two", "frequency must be numbers, not text; got 'two' at position 1"),
+    ("recency", None, "recency must be a number >= 0; got a blank at position 1"),
+    ("monetary_value", -1.0, "monetary_value must be a number >= 0; got -1 at position 1"),
+])
+def test_predict_clv_bad_summary_values_are_input_errors(cdnow_rfm, column, value, message):
+    s = cdnow_rfm.astype(object)
+    s.iloc[1, s.columns.get_loc(column)] = value
+    with pytest.raises(InputError) as err:
+        lx.predict_clv(s)
+    assert str(err.value) == message
+
+
 def test_predict_clv_needs_a_summary_table():
     with pytest.raises(InputError, match="summary must be a table from rfm_summary"):
         lx.predict_clv([1, 2, 3])

@@ -843,10 +843,9 @@ def predict_clv(summary, *, horizon_months=12, discount=0.0, margin=1.0, bgnbd=N
         raise InputError("horizon_months must be at most 1200 (100 years)",
                          argument="horizon_months", value=months)
     unit_days = _unit_days(summary.attrs.get("unit", "W"))
-    x, tx, age = _checked_rft(summary["frequency"].to_numpy(dtype=float),
-                              summary["recency"].to_numpy(dtype=float),
-                              summary["T"].to_numpy(dtype=float))
-    m = _numbers(summary["monetary_value"].to_numpy(dtype=float), "monetary_value")
+    x, tx, age = _checked_rft(summary["frequency"], summary["recency"], summary["T"],
+                              broadcast=False)
+    m = _numbers(summary["monetary_value"], "monetary_value")
     notes = []
     if bgnbd is None:
         bgnbd = fit_bgnbd(x, tx, age)
