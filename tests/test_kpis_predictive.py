@@ -117,6 +117,8 @@ def test_rfm_summary_counts_days_not_orders_and_skips_blank_rows():
     ((["a", "a"], ["2026-01-01", "2026-02-01"], [1, 2]), {"end": "2026-01-15"},
      ("dates must not be later than end (filter the orders first); got '2026-02-01' at "
       "position 1")),
+    ((["a", None, "a"], ["2026-01-01", None, "2026-02-01"], [1, None, 2]), {"end": "2026-01-15"},
+     "got '2026-02-01' at position 2"),  # positions count the skipped blank row
     ((["a", "b"], ["2026-01-01"], [1, 2]), {}, "must have the same length"),
     ((["a", None], ["2026-01-01", "2026-01-02"], [1, 2]), {}, "customer_ids is blank where"),
     ((["a", "b"], ["2026-01-01", "2026-01-02"], [1, None]), {}, "amounts is blank where"),

@@ -130,7 +130,7 @@ def rfm_summary(customer_ids, dates, amounts, *, end=None, unit="W"):
 
     unit_days = _unit_days(unit)
     try:
-        ids, day_stamps, money = _orders(customer_ids, dates, amounts)
+        ids, day_stamps, money, rows = _orders(customer_ids, dates, amounts)
     except LoyaltyXLError as err:
         raise (err if isinstance(err, InputError) else _input_error(err)) from None
     days = day_stamps.astype("datetime64[D]").astype(np.int64)
@@ -149,7 +149,7 @@ def rfm_summary(customer_ids, dates, amounts, *, end=None, unit="W"):
         if i is not None:
             raise InputError("dates must not be later than end (filter the orders first)",
                              argument="dates", value=str(day_stamps[i].astype("datetime64[D]")),
-                             position=i)
+                             position=int(rows[i]))
     codes, uniques = pd.factorize(ids)
     index = pd.Index(uniques, name="customer")
     n = len(uniques)
@@ -193,8 +193,8 @@ def rfm_summary(customer_ids, dates, amounts, *, end=None, unit="W"):
 
 
 def _orders(customer_ids, dates, amounts):
-    """Aligned ids, dates and amounts; rows blank in all three are skipped, partly blank rows
-    are an error (dropping them would lose an order)."""
+    """Aligned ids, dates and amounts, and each one's position in the input: rows blank in all
+    three are skipped, partly blank rows are an error (dropping them would lose an order)."""
     ids, id_blank = checked_ids(customer_ids, "customer_ids")
     stamps = to_dates(dates, "dates")
     money = to_float(amounts, "amounts")
@@ -213,17 +213,18 @@ def _orders(customer_ids, dates, amounts):
             raise InputError(f"{missing} is blank where {other} is not", argument=missing,
                              value=shown.item() if hasattr(shown, "item") else shown,
                              position=i)
+    rows = np.arange(ids.size)
     if id_blank.any():
         keep = ~id_blank
-        ids, stamps, money = ids[keep], stamps[keep], money[keep]
+        ids, stamps, money, rows = ids[keep], stamps[keep], money[keep], rows[keep]
     bad = ~np.isfinite(money) | (money < 0)
     i = first_bad(bad)
     if i is not None:
-        position = int(np.flatnonzero(~id_blank)[i])
+        position = int(rows[i])
         reason = ("amounts must be >= 0 (refunds are not purchases: leave them out)"
                   if money[i] < 0 else "amounts must be finite numbers")
         raise InputError(reason, argument="amounts", value=float(money[i]), position=position)
-    return ids, stamps, money
+    return ids, stamps, money, rows
 
 
 # --- BG/NBD ----------------------------------------------------------------------------------
@@ -735,16 +736,15 @@ def fit_gamma_gamma(frequency, monetary_value):
 
 
 class _GammaGammaLikelihood:
+    """Minus the mean log-likelihood and its gradient in log-parameters (repeat customers)."""
+
     def __init__(self, x, m):
         self.n = x.size
         self.x, self.m = x, m
-        self.ux, self.inverse, self.count = np.unique(x, return_inverse=True,
-                                                      return_counts=True)
-        self.inverse = self.inverse.ravel()
-        self.log_x, self.log_m = np.log(x), np.log(m)
-        self.sum_x_log_xm = float(np.sum(x * (self.log_x + self.log_m)))
-        self.sum_log_m = float(self.log_m.sum())
-        self.sum_x = float(x.sum())
+        self.ux, self.count = np.unique(x, return_counts=True)
+        log_m = np.log(m)
+        self.sum_x_log_xm = float(np.sum(x * (np.log(x) + log_m)))
+        self.sum_log_m = float(log_m.sum())
         self.xm = x * m
 
     def __call__(self, theta):
