@@ -112,3 +112,15 @@ def test_libreoffice_prints_the_customer_value_sheet(report, tmp_path):
     for words in ("Predicted customer value", "Mean predicted CLV per decile",
                   "Most at risk", "Weeks since"):
         assert words in text
+
+
+def test_command_line_report_with_predict_adds_the_sheet(tmp_path):
+    from typer.testing import CliRunner
+
+    from loyalty_xl.cli import app
+
+    out = tmp_path / "report.xlsx"
+    result = CliRunner().invoke(app, ["report", "--orders", str(sample_paths()["orders"]),
+                                      "--predict", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert openpyxl.load_workbook(out).sheetnames[-1] == "Customer value"
