@@ -13,6 +13,7 @@ from loyalty_xl.engine.assembly import COLUMNS, EXTRA_COLUMNS, kpis_from_counts
 from loyalty_xl.engine.backend import Scratch, connection
 from loyalty_xl.engine.counting import Run
 from loyalty_xl.engine.quality import DataQuality
+from loyalty_xl.engine.rfm import customer_summary
 from loyalty_xl.engine.settings import Settings
 from loyalty_xl.engine.sources import load, parse_mapping
 from loyalty_xl.errors import InputError
@@ -32,6 +33,7 @@ class EngineResult:
     inputs: dict[str, str] = field(default_factory=dict)
     segments: pd.DataFrame | None = None  # NPS by segment in the last period
     first_order: dt.date | None = None  # the first order in the data (for warm-up periods)
+    customer_summary: pd.DataFrame | None = None  # with predict=True: see engine/rfm.py
 
 
 def compute_periods(orders, *, responses=None, spend=None, members=None, events=None,
@@ -94,6 +96,8 @@ def _analyse(con, scratch, config, quality, step, mapping, specs) -> EngineResul
     step("checking orders")
     clean_orders, parsed_orders = parsing.orders(sources["orders"], quality, scratch)
     run = Run(con, config, clean_orders, scratch)
+    rfm = customer_summary(clean_orders, run.dates[-1] - dt.timedelta(days=1)) \
+        if config.predict else None  # before the orders are released
     scratch.release(parsed_orders)  # everything after this reads the customer x period table
     step("counting customers per period")
     table = run.customer_table()
@@ -120,4 +124,4 @@ def _analyse(con, scratch, config, quality, step, mapping, specs) -> EngineResul
         quality.raise_if_any()
     labels = {name: src.label for name, src in sources.items()}
     return EngineResult(out, cohorts, quality, config, labels, run.segments,
-                        run.first_order)
+                        run.first_order, rfm)

@@ -49,6 +49,8 @@ class Settings:
     strict: bool = _option(False, "Fail on the first excluded row instead of reporting it.")
     memory_limit: str = _option("1GB", "Memory limit of the embedded DuckDB (beyond it, it "
                                 "spills to a temporary folder).", cli=False)
+    predict: bool = _option(False, "Add the customer value sheet: predicted purchases, "
+                            "P(alive) and 12-month CLV per customer (BG/NBD, Gamma-Gamma).")
 
     def check(self) -> Settings:
         """Validate every field against its metadata; one-line InputError naming the setting

@@ -18,6 +18,14 @@ from loyalty_xl.kpis.customers import (
     retention_rate,
     returning_to_one_time_ratio,
 )
+from loyalty_xl.kpis.predictive import (
+    BGNBDModel,
+    GammaGammaModel,
+    fit_bgnbd,
+    fit_gamma_gamma,
+    predict_clv,
+    rfm_summary,
+)
 from loyalty_xl.kpis.programme import (
     active_engagement_rate,
     participation_rate,
@@ -64,6 +72,11 @@ __all__ = [
     "redemption_rate",
     "active_engagement_rate",
     "cohort_retention",
+    "rfm_summary",
+    "fit_bgnbd",
+    "fit_gamma_gamma",
+    "predict_clv",
 ]
 
 RESULT_TYPES = (NPSBreakdown, NPSInterval, NPSTest)
+MODEL_TYPES = (BGNBDModel, GammaGammaModel)  # fitted models (fit_bgnbd, fit_gamma_gamma)

@@ -99,6 +99,9 @@ def build_report(result, out, *, template=None, lang="en", force=False, generate
         segments = getattr(result, "segments", None)
     _Filler(wb, template.name, result, lang, generated_at, segments, shown,
             currency or DEFAULT_CURRENCY).fill()
+    if getattr(result, "customer_summary", None) is not None:  # analyse(..., predict=True)
+        from loyalty_xl.report.customer_value import add_sheet
+        add_sheet(wb, result.customer_summary, lang=lang)
     with atomic_path(out, force=force, protected=(template,)) as tmp:
         wb.save(tmp)
     return out
