@@ -80,6 +80,10 @@ class Run:
         self.window = P.trailing_periods(self.kind, config.trailing_months)
         self.index = pd.Index([P.label(self.kind, p) for p in self.ordinals], name="period")
 
+    def release(self):
+        """Drop the customer x period table (memory) once no step needs it."""
+        self.scratch.release(self.cp)
+
     def _per_period(self, frame, columns, fill=0.0) -> pd.DataFrame:
         """A frame indexed by ordinal ``p`` as the report's periods, in its order."""
         out = frame.set_index("p").reindex(self.ordinals)[columns].astype(float).fillna(fill)
