@@ -158,14 +158,16 @@ def engine_command(command):
     return wrapper
 
 
-def run_engine(options, *, quiet=False):
-    """The period engine with a progress bar (on a terminal) and the quality summary."""
+def run_engine(options, *, quiet=False, cohorts=True):
+    """The period engine with a progress bar (on a terminal) and the quality summary
+    (``cohorts=False``: the cohort matrix is not computed)."""
     from loyalty_xl.engine import analyse
 
     inputs = {k: options.pop(k) for k in ("orders", "responses", "spend", "members", "events")}
     inputs = {k: (str(v) if v is not None else None) for k, v in inputs.items()}
     with _progress(quiet) as step:
-        result = analyse(inputs.pop("orders"), progress=step, **inputs, **options)
+        result = analyse(inputs.pop("orders"), progress=step, cohorts=cohorts, **inputs,
+                         **options)
     typer.echo(result.quality.summary(), err=True)
     return result
 
@@ -215,7 +217,7 @@ def periods(
         raise LoyaltyXLError("--out must end in .csv, .parquet or .xlsx", argument="out",
                              value=str(out))
     check_writable(out, force=force)
-    result = run_engine(options)
+    result = run_engine(options, cohorts=suffix == ".xlsx")  # only the workbook shows them
     table = result.periods
     with atomic_path(out, force=force) as tmp:
         if suffix == ".csv":
