@@ -12,7 +12,7 @@ import warnings
 import pandas as pd
 import pytest
 
-from loyalty_xl.datasets import load_sample, sample_paths
+from loyalty_xl.datasets import sample_paths
 from loyalty_xl.engine import analyse
 from tests.test_engine import EVENTS, MEMBERS, ORDERS, RESPONSES, SETTINGS, SPEND
 
@@ -23,6 +23,7 @@ INPUTS = dict(orders=ORDERS, responses=RESPONSES, spend=SPEND, members=MEMBERS, 
 
 @pytest.fixture(scope="module")
 def spark(tmp_path_factory):
+    pytest.importorskip("pyspark")
     if shutil.which("java") is None:
         pytest.skip("PySpark needs Java (.ci/run installs it)")
     with warnings.catch_warnings():
@@ -35,6 +36,8 @@ def spark(tmp_path_factory):
                    .config("spark.default.parallelism", "2")
                    .config("spark.ui.enabled", "false")
                    .config("spark.ui.showConsoleProgress", "false")
+                   # Tiny data: compiling code for each query costs more than it saves.
+                   .config("spark.sql.codegen.wholeStage", "false")
                    .config("spark.sql.warehouse.dir", str(warehouse))
                    .getOrCreate())
     session.sparkContext.setLogLevel("ERROR")
@@ -76,15 +79,33 @@ def assert_same(got, want):
         pd.testing.assert_frame_equal(got.cohorts, want.cohorts, rtol=1e-9, check_dtype=False)
 
 
-def test_hand_built_set_as_spark_tables_equals_duckdb(spark):
+def test_hand_built_set_as_spark_tables_equals_duckdb(spark, monkeypatch):
+    """Also: Spark's physical plan of the main query (the customer x period window and its
+    reduction), and of every query with a window, has no single-partition exchange."""
+    from ibis.backends.pyspark import Backend
+
+    plans = []
+    execute = Backend.execute
+
+    def planned(backend, expr, *args, **kwargs):
+        frame = backend._session.sql(backend.compile(expr))
+        plans.append(frame._jdf.queryExecution().executedPlan().toString())
+        return execute(backend, expr, *args, **kwargs)
+
+    monkeypatch.setattr(Backend, "execute", planned)
     _, tables = spark_tables(spark, INPUTS)
     got = analyse(tables["orders"], **{k: v for k, v in tables.items() if k != "orders"},
                   **SETTINGS)
+    monkeypatch.undo()
     want = analyse(ORDERS, responses=RESPONSES, spend=SPEND, members=MEMBERS, events=EVENTS,
                    **SETTINGS)
     assert_same(got, want)
-    # Spark tables have no row numbers: examples name the row by its key columns.
     assert got.quality.inputs[0].label == "Ibis table"
+    windowed = [plan for plan in plans if "Window" in plan]
+    assert len(windowed) >= 2  # customers (lag/lead per customer), events (lead per member)
+    assert all("hashpartitioning" in plan for plan in windowed)
+    for plan in windowed:
+        assert "SinglePartition" not in plan, plan
 
 
 def test_sample_files_read_by_spark_equal_duckdb(spark):
@@ -97,42 +118,6 @@ def test_sample_files_read_by_spark_equal_duckdb(spark):
     assert got.quality.rows_excluded > 0  # the sample's planted faults, counted alike
     assert got.segments.sort_values("segment").reset_index(drop=True).equals(
         want.segments.sort_values("segment").reset_index(drop=True))
-
-
-def test_main_query_has_no_single_partition_exchange(spark):
-    """The customer x period window and its reduction distribute: Spark's physical plan of
-    the main query (the reduction the engine executes) has no SinglePartition exchange."""
-    import loyalty_xl.engine.counting as counting
-
-    sample = load_sample()
-    _, tables = spark_tables(spark, {"orders": sample["orders"]})
-    plans = []
-    original = counting.Run.customer_table
-
-    def capture(self):
-        con = self.con
-        real_execute = type(con).execute
-
-        def execute(backend, expr, *args, **kwargs):
-            query = backend.compile(expr)
-            plans.append(backend._session.sql(query)._jdf.queryExecution().executedPlan()
-                         .toString())
-            return real_execute(backend, expr, *args, **kwargs)
-
-        type(con).execute = execute
-        try:
-            return original(self)
-        finally:
-            type(con).execute = real_execute
-
-    counting.Run.customer_table = capture
-    try:
-        analyse(tables["orders"], periods=3, cohorts=False)
-    finally:
-        counting.Run.customer_table = original
-    assert plans and all("Exchange" in plan for plan in plans)
-    for plan in plans:
-        assert "SinglePartition" not in plan, plan
 
 
 def test_command_line_runs_on_spark(spark, tmp_path):

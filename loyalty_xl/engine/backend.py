@@ -62,7 +62,7 @@ def spark_connection(master, stack: contextlib.ExitStack):
         from pyspark.sql import SparkSession
     except ImportError:
         raise MissingDependency("--engine spark needs PySpark, which is not installed: "
-                                "pip install pyspark (and Java 17)") from None
+                                "pip install \"loyalty-xl[spark]\" (and Java 17)") from None
     session = SparkSession.getActiveSession()
     if session is None or master:
         builder = SparkSession.builder.appName("loyalty-xl")
