@@ -127,7 +127,7 @@ def _settings_parameters():
 def _input_parameters():
     params = []
     for i, (name, help_text) in enumerate(INPUTS.items()):
-        kind = Path if i == 0 else Optional[Path]
+        kind = str if i == 0 else Optional[str]  # text: a cluster URL (s3a://...) stays whole
         params.append(inspect.Parameter(
             name, inspect.Parameter.KEYWORD_ONLY, default=... if i == 0 else None,
             annotation=Annotated[kind, typer.Option(f"--{name}", help=help_text)]))

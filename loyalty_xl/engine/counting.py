@@ -52,27 +52,20 @@ class Run:
     per-period numbers are finished here with difference arrays and cumulative sums.
     """
 
-    def __init__(self, con, config: Settings, orders, scratch: Scratch):
+    def __init__(self, con, config: Settings, orders, scratch: Scratch, *, last_day=None):
         self.con, self.config, self.kind = con, config, config.period
         self.scratch = scratch
         self.segments = None  # NPS by segment in the last period, when answers have segments
-        orders = orders.mutate(p=P.ordinal_expr(self.kind, orders.day),
-                               d=orders.day.epoch_days())
-        is_order = orders.amount >= 0
-        # Customer x period: orders (amount >= 0), net revenue, first and last order day, and
-        # "reach": the last period whose start the customer is still active at (ordinal of the
-        # last order day + the activity window). A hash aggregate: it distributes by (cid, p).
-        reach = P.ordinal_expr(self.kind,
-                               orders.day + ibis.interval(days=config.activity_days))
-        self.cp = scratch.keep(orders.group_by(["cid", "p"]).agg(
-            n=is_order.sum().cast("int64"), revenue=_.amount.sum(),
-            first=_.d.min(where=is_order), last=_.d.max(where=is_order),
-            reach=reach.max(where=is_order)))
-        latest = self.cp.agg(last=_.p.max()).execute()["last"][0]
-        if latest is None or pd.isna(latest):
+        self.cohort_cells = None
+        self.orders = orders.mutate(p=P.ordinal_expr(self.kind, orders.day),
+                                    d=orders.day.epoch_days())
+        if last_day is None:  # (the checks usually report it: parsing.orders' summary)
+            last_day = orders.agg(last=_.day.max()).execute()["last"][0]
+        if last_day is None or pd.isna(last_day):
             raise InputError("orders input has no usable rows (see the data-quality "
                              "summary)", argument="orders")
-        last = P.parse_label(self.kind, config.until) if config.until else int(latest)
+        latest = P.ordinal(self.kind, pd.Timestamp(last_day).date())
+        last = P.parse_label(self.kind, config.until) if config.until else latest
         self.ordinals = list(range(last - config.periods + 1, last + 1))
         starts = [P.start(self.kind, p) for p in self.ordinals + [last + 1]]
         self.starts = [P.epoch_days(d) for d in starts]
@@ -80,9 +73,24 @@ class Run:
         self.window = P.trailing_periods(self.kind, config.trailing_months)
         self.index = pd.Index([P.label(self.kind, p) for p in self.ordinals], name="period")
 
+    def customer_periods(self):
+        """Customer x period, up to the report's last period: orders (amount >= 0), net
+        revenue, first and last order day, and "reach": the last period whose start the
+        customer is still active at (ordinal of the last order day + the activity window).
+        A hash aggregate: it distributes by (cid, p). Not materialised: each query that needs
+        it aggregates the orders again (cheaper in memory than keeping a table almost as long
+        as the orders)."""
+        orders, config = self.orders, self.config
+        is_order = orders.amount >= 0
+        reach = P.ordinal_expr(self.kind,
+                               orders.day + ibis.interval(days=config.activity_days))
+        return orders.filter(orders.p <= self.ordinals[-1]).group_by(["cid", "p"]).agg(
+            n=is_order.sum().cast("int64"), revenue=_.amount.sum(),
+            first=_.d.min(where=is_order), last=_.d.max(where=is_order),
+            reach=reach.max(where=is_order))
+
     def release(self):
-        """Drop the customer x period table (memory) once no step needs it."""
-        self.scratch.release(self.cp)
+        """Nothing is kept between steps (kept for the steps' symmetry)."""
 
     def _per_period(self, frame, columns, fill=0.0) -> pd.DataFrame:
         """A frame indexed by ordinal ``p`` as the report's periods, in its order."""
@@ -101,8 +109,8 @@ class Run:
         np.add.at(delta, (hi[ok] - p0).astype(np.int64), -value[ok])
         return np.cumsum(delta)
 
-    def customer_table(self) -> pd.DataFrame:
-        """Counts per period from the customer x period table: one window, one reduction.
+    def customer_table(self, *, cohorts=False) -> pd.DataFrame:
+        """Counts per period in one query: customer x period, one window, one reduction.
 
         Take each customer's periods with orders, in order (one window per customer: lag and
         lead): row i (period p_i, last order day last_i, reach_i = the last period whose start
@@ -118,39 +126,48 @@ class Run:
           active at the period's end: new (no previous row) or reactivated (one);
         - in the trailing window for p_i .. min(p_i + L - 1, p_{i+1} - 1), with two or more
           orders in it until min(p_{i+1} - 1, (p_i if n_i >= 2 else p_{i-1}) + L - 1);
-        - its last order day is "the last order so far" for p_i .. p_{i+1} - 1.
+        - its last order day is "the last order so far" for p_i .. p_{i+1} - 1;
+        - its orders and revenue are the period's (refund-only rows: revenue only; they are
+          their own window partition, so they never count as a previous or next row).
 
         Each span is clipped to the report's periods and the rows are grouped by their clipped
         span ends (period ordinals) in the backend: a few thousand rows whatever the number of
         customers. Here, each group adds +value at its span's first period and -value after
         its last; a cumulative sum gives every count. (An order on day d makes a customer
-        active at every period start b with d < b <= d + activity window.)
+        active at every period start b with d < b <= d + activity window.) With ``cohorts``,
+        the reduction also keeps each row's cohort (the customer's first period, when in the
+        report), for :meth:`cohorts`.
         """
-        cp, n_periods = self.cp, len(self.ordinals)
+        n_periods = len(self.ordinals)
         p0, p_last = self.ordinals[0], self.ordinals[-1]
         size, top = self.window, p_last + 2  # top: beyond the report
-        rows = cp.filter((cp.n > 0) & (cp.p <= p_last))
-        w = ibis.window(group_by="cid", order_by="p")
-        rows = rows.mutate(prev_p=rows.p.lag().over(w), prev_reach=rows.reach.lag().over(w),
-                           next_p=rows.p.lead().over(w))
+        cp = self.customer_periods()
+        ordered = cp.n > 0
+        w = ibis.window(group_by=["cid", ordered], order_by="p")
+        rows = cp.mutate(prev_p=cp.p.lag().over(w), prev_reach=cp.reach.lag().over(w),
+                         next_p=cp.p.lead().over(w))
+        if cohorts:  # the customer's first period with orders
+            rows = rows.mutate(cohort=rows.p.min().over(ibis.window(group_by=["cid", ordered])))
         r = rows.mutate(next_p=ibis.coalesce(rows.next_p, p_last + 1))
+        is_order = r.n > 0
 
         def upto(x):
             return ibis.least(x, top)
 
         def when(condition, value):
-            return ibis.cases((condition, value), else_=NULL)
+            return ibis.cases((is_order & condition, value), else_=NULL)
 
         active_to = ibis.least(r.reach, r.next_p)
         starts_hi = when((active_to >= r.p + 1) & (active_to >= p0), upto(active_to + 1))
         window_end = ibis.least(r.p + size, r.next_p)
         repeat_from = ibis.cases((r.n >= 2, r.p), else_=r.prev_p)
         repeat_end = ibis.least(r.next_p, repeat_from + size)
-        current, new = r.p >= p0, r.prev_p.isnull()
-        fresh = new | (r.prev_reach < r.p)  # not active at the start of p
+        current, new = is_order & (r.p >= p0), is_order & r.prev_p.isnull()
+        fresh = r.prev_p.isnull() | (r.prev_reach < r.p)  # not active at the start of p
         keyed = r.mutate(
-            at=ibis.greatest(r.p, p0),
-            starts_lo=when(starts_hi.notnull(), ibis.greatest(r.p + 1, p0)),
+            at=ibis.greatest(r.p, p0 - size),  # p itself for the report and its windows
+            starts_lo=ibis.cases((starts_hi.notnull(), ibis.greatest(r.p + 1, p0)),
+                                 else_=NULL),
             starts_hi=starts_hi,
             lost_at=when((r.reach < r.next_p) & (r.reach > r.p) & (r.reach >= p0)
                          & (r.reach <= p_last + 1), r.reach),
@@ -158,23 +175,29 @@ class Run:
             window_hi=when(window_end > p0, upto(window_end)),
             repeat_hi=when(repeat_from.notnull() & (repeat_end > r.p) & (repeat_end > p0),
                            upto(repeat_end)),
+            cohort_of=when(r.cohort >= p0, r.cohort) if cohorts else NULL,
+            is_order=is_order,
             is_within=current & (r.prev_reach >= r.p) & (r.reach == r.p),
             is_acquired=current & fresh & (r.reach > r.p),
-            is_current_new=current & new,
-            is_reactivated=current & ~new & (r.prev_reach < r.p),
+            is_current_new=current & r.prev_p.isnull(),
+            is_reactivated=current & r.prev_p.notnull() & (r.prev_reach < r.p),
             is_new=new)
-        keys = ["at", "starts_lo", "starts_hi", "lost_at", "last_hi", "window_hi", "repeat_hi"]
+        keys = ["at", "starts_lo", "starts_hi", "lost_at", "last_hi", "window_hi", "repeat_hi",
+                "cohort_of"]
         reduced = keyed.group_by(keys).agg(
-            rows=_.count(),
+            rows=_.count(where=_.is_order),
+            orders=_.n.sum(),
+            revenue=_.revenue.sum(),
             lost_within=_.count(where=_.is_within),
             acquired=_.count(where=_.is_acquired),
             new_customers=_.count(where=_.is_current_new),
             reactivated_customers=_.count(where=_.is_reactivated),
             customers_total=_.count(where=_.is_new),
             first_days=_["first"].sum(where=_.is_new).cast("float64"),
-            last_days=_["last"].sum().cast("float64")).execute()
+            last_days=_["last"].sum(where=_.is_order).cast("float64")).execute()
         g = {c: _floats(reduced[c]) for c in reduced.columns}
-        at, one = g["at"], g["at"] + 1
+        at = np.maximum(g["at"], p0)
+        one = at + 1
         spread = self._spread
         starts = spread(g["starts_lo"], g["starts_hi"], g["rows"])
         table = pd.DataFrame(index=self.index)
@@ -194,18 +217,28 @@ class Run:
                 table.customers_total > 0,
                 (table.last_days - table.first_days) / table.customers_total.replace(0, 1),
                 np.nan)
-        # Additive per-period sums: orders, net revenue, ordering customers, window sums.
-        per_period = cp.filter((cp.p > p0 - size) & (cp.p <= p_last)).group_by("p").agg(
-            orders=_.n.sum(), revenue=_.revenue.sum(), customers=(_.n > 0).sum()).execute()
-        per_period = per_period.set_index("p").reindex(range(p0 - size + 1, p_last + 1)).fillna(0)
+        # Additive per-period sums (orders, net revenue, ordering customers) and their
+        # trailing-window sums, from the same reduction (at = p from p0 - size + 1 on).
+        span = np.arange(p0 - size + 1, p_last + 1)
+        position = (g["at"] - span[0]).astype(np.int64)
+        inside = g["at"] >= span[0]
+        sums = {}
+        for column, values in (("orders", g["orders"]), ("revenue", g["revenue"]),
+                               ("customers", g["rows"])):
+            total = np.zeros(span.size)
+            np.add.at(total, position[inside], np.nan_to_num(values[inside]))
+            sums[column] = total
         for column in ("orders", "revenue"):
-            values = per_period[column].to_numpy(dtype=float)
-            table[f"window_{column}"] = [values[k:k + size].sum() for k in range(n_periods)]
-        current_rows = per_period.loc[self.ordinals]
+            table[f"window_{column}"] = [sums[column][k:k + size].sum()
+                                         for k in range(n_periods)]
         for column in ("orders", "revenue", "customers"):
-            table[column] = current_rows[column].to_numpy()
+            table[column] = sums[column][size - 1:]
         table["period_start"] = self.dates[:-1]
         table["period_end"] = [d - dt.timedelta(days=1) for d in self.dates[1:]]
+        if cohorts:
+            cells = reduced[reduced.cohort_of.notna()]
+            self.cohort_cells = (_floats(cells["cohort_of"]), _floats(cells["at"]),
+                                 _floats(cells["rows"]))
         return table
 
     def survey(self, responses) -> pd.DataFrame:
@@ -301,7 +334,7 @@ class Run:
         """
         p0, p_last = self.ordinals[0], self.ordinals[-1]
         n_periods = len(self.ordinals)
-        first = self.cp.filter(_.n > 0).group_by("cid").agg(fp=_.p.min())
+        first = self.orders.filter(_.amount >= 0).group_by("cid").agg(fp=_.p.min())
         joined = members.select("cid", pj=P.ordinal_expr(self.kind, members.joined))
         both = joined.left_join(first, "cid")
         counted = both.select(
@@ -335,17 +368,16 @@ class Run:
         return frame.join(self._per_period(points, ["issued", "redeemed"]))
 
     def cohorts(self) -> pd.DataFrame:
-        """Share of each report-period cohort (first order) ordering k periods later."""
-        cp = self.cp.filter(_.n > 0)
-        first = cp.group_by("cid").agg(cohort=_.p.min())
+        """Share of each report-period cohort (first order) ordering k periods later, from the
+        cells the customer reduction kept (``customer_table(cohorts=True)``)."""
+        if self.cohort_cells is None:
+            raise RuntimeError("customer_table(cohorts=True) computes the cohort cells")
+        cohort, p, n = self.cohort_cells
         first_k = self.ordinals[0]
-        cells = cp.join(first, "cid").filter(_.cohort >= first_k).group_by(
-            ["cohort", "p"]).agg(n=_.count()).execute()
         size = len(self.ordinals)
         matrix = np.zeros((size, size))
-        for cohort, p, n in zip(cells["cohort"], cells["p"], cells["n"]):
-            if p <= self.ordinals[-1]:
-                matrix[int(cohort) - first_k, int(p - cohort)] = n
+        np.add.at(matrix, ((cohort - first_k).astype(np.int64), (p - cohort).astype(np.int64)),
+                  n)
         sizes = matrix[:, 0].copy()
         with np.errstate(invalid="ignore", divide="ignore"):
             shares = matrix / np.where(sizes > 0, sizes, np.nan)[:, None]

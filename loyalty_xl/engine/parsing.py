@@ -124,10 +124,11 @@ def _first_of(parsed, group, valid, duplicate_reason, raw, keys):
                          raw=ibis.cases((duplicate, raw), else_=parsed.raw))
 
 
-def orders(src: Source, quality: DataQuality, scratch: Scratch):
+def orders(src: Source, quality: DataQuality, scratch: Scratch, summary: dict | None = None):
     """The used orders (a lazy expression: parsed once per query that reads it, never
-    materialised whole). Checks, refunds and duplicate order ids are counted in one grouped
-    query; only when ids repeat does a window (partitioned by order id) mark the repeats."""
+    materialised whole). Checks, refunds, duplicate order ids and the latest order day (into
+    ``summary``) are counted in one grouped query; only when ids repeat does a window
+    (partitioned by order id) mark the repeats."""
     t = src.table
     cid, day, amount = _text(t.customer_id), _day(t.order_date), _number(t.amount)
     columns = dict(cid=cid, day=day, amount=amount, _row=_row_of(t))
@@ -144,7 +145,8 @@ def orders(src: Source, quality: DataQuality, scratch: Scratch):
             "amount": parsed.raw_amount}
     if has_ids:
         keys = {"order_id": parsed.order_id, **keys}
-    extra = dict(refunds=_.count(where=_.amount < 0), refund_total=_.amount.sum(where=_.amount < 0))
+    extra = dict(refunds=_.count(where=_.amount < 0),
+                 refund_total=_.amount.sum(where=_.amount < 0), last_day=_.day.max())
     if has_ids:
         extra.update(ids=_.order_id.count(), distinct_ids=_.order_id.nunique())
     probe = DataQuality()
@@ -162,6 +164,8 @@ def orders(src: Source, quality: DataQuality, scratch: Scratch):
                           f"{float(used['refund_total']):,.2f}) reduce revenue in their period; "
                           "they are not orders and do not make a customer active")
     quality.add(item)
+    if summary is not None:  # the latest used order day, for the report's last period
+        summary["last_day"] = used.get("last_day") if used else None
     return clean.select("cid", "day", "amount")
 
 

@@ -103,9 +103,11 @@ def _analyse(con, scratch, config, quality, step, mapping, specs, want_cohorts) 
         raise InputError("programme events need the members input too (--members)",
                          argument="events")
     step("checking orders")
-    run = Run(con, config, parsing.orders(sources["orders"], quality, scratch), scratch)
+    summary = {}
+    clean_orders = parsing.orders(sources["orders"], quality, scratch, summary)
+    run = Run(con, config, clean_orders, scratch, last_day=summary.get("last_day"))
     step("counting customers per period")
-    table = run.customer_table()
+    table = run.customer_table(cohorts=want_cohorts)
     if "members" in sources:
         step("loyalty programme")
         member_rows = parsing.members(sources["members"], quality, scratch)
@@ -116,7 +118,6 @@ def _analyse(con, scratch, config, quality, step, mapping, specs, want_cohorts) 
     if want_cohorts:
         step("cohorts")
         cohorts = run.cohorts()
-    run.release()  # the customer x period table: nothing after this reads it
     if "responses" in sources:
         step("survey answers")
         table = table.join(run.survey(parsing.responses(sources["responses"], config, quality,

@@ -110,6 +110,12 @@ def _read(con, name, spec):
     text = str(spec)
     path_text, _, part = text.partition("#")
     path = Path(path_text)
+    if con.name == "pyspark" and "://" in path_text:  # a cluster's storage: Spark reads it
+        try:
+            return _read_spark(con, name, path_text, path_text.lower()), path.name, 1, None
+        except Exception as err:
+            raise LoyaltyXLError(f"{name} input {path_text} could not be read: "
+                                 f"{' '.join(str(err).split())[:300]}", argument=name) from None
     if not path.exists():
         raise LoyaltyXLError(f"{name} input {path} does not exist", argument=name)
     suffixes = "".join(path.suffixes).lower()
