@@ -74,20 +74,21 @@ class Run:
         self.index = pd.Index([P.label(self.kind, p) for p in self.ordinals], name="period")
 
     def customer_periods(self):
-        """Customer x period, up to the report's last period: orders (amount >= 0), net
-        revenue, first and last order day, and "reach": the last period whose start the
-        customer is still active at (ordinal of the last order day + the activity window).
-        A hash aggregate: it distributes by (cid, p). Not materialised: each query that needs
-        it aggregates the orders again (cheaper in memory than keeping a table almost as long
-        as the orders)."""
+        """Customer x period with orders (amount >= 0), up to the report's last period: the
+        number of orders, the first and last order day (epoch days), and "reach": the last
+        period whose start the customer is still active at (ordinal of the last order day +
+        the activity window). A hash aggregate: it distributes by (cid, p). Not materialised:
+        the query that needs it aggregates the orders (cheaper in memory than keeping a table
+        almost as long as the orders); 32-bit integers and three aggregates per group keep
+        its hash table small."""
         orders, config = self.orders, self.config
-        is_order = orders.amount >= 0
+        cp = orders.filter((orders.amount >= 0) & (orders.p <= self.ordinals[-1])).group_by(
+            ["cid", orders.p.cast("int32").name("p")]).agg(
+            n=_.count().cast("int32"), first=_.d.min().cast("int32"), last_day=_.day.max())
         reach = P.ordinal_expr(self.kind,
-                               orders.day + ibis.interval(days=config.activity_days))
-        return orders.filter(orders.p <= self.ordinals[-1]).group_by(["cid", "p"]).agg(
-            n=is_order.sum().cast("int64"), revenue=_.amount.sum(),
-            first=_.d.min(where=is_order), last=_.d.max(where=is_order),
-            reach=reach.max(where=is_order))
+                               cp.last_day + ibis.interval(days=config.activity_days))
+        return cp.select("cid", "p", "n", "first", last=cp.last_day.epoch_days().cast("int32"),
+                         reach=reach.cast("int32"))
 
     def release(self):
         """Nothing is kept between steps (kept for the steps' symmetry)."""
@@ -142,27 +143,25 @@ class Run:
         p0, p_last = self.ordinals[0], self.ordinals[-1]
         size, top = self.window, p_last + 2  # top: beyond the report
         cp = self.customer_periods()
-        ordered = cp.n > 0
-        w = ibis.window(group_by=["cid", ordered], order_by="p")
+        w = ibis.window(group_by="cid", order_by="p")
         rows = cp.mutate(prev_p=cp.p.lag().over(w), prev_reach=cp.reach.lag().over(w),
                          next_p=cp.p.lead().over(w))
         if cohorts:  # the customer's first period with orders
-            rows = rows.mutate(cohort=rows.p.min().over(ibis.window(group_by=["cid", ordered])))
+            rows = rows.mutate(cohort=rows.p.min().over(ibis.window(group_by="cid")))
         r = rows.mutate(next_p=ibis.coalesce(rows.next_p, p_last + 1))
-        is_order = r.n > 0
 
         def upto(x):
             return ibis.least(x, top)
 
         def when(condition, value):
-            return ibis.cases((is_order & condition, value), else_=NULL)
+            return ibis.cases((condition, value), else_=NULL)
 
         active_to = ibis.least(r.reach, r.next_p)
         starts_hi = when((active_to >= r.p + 1) & (active_to >= p0), upto(active_to + 1))
         window_end = ibis.least(r.p + size, r.next_p)
         repeat_from = ibis.cases((r.n >= 2, r.p), else_=r.prev_p)
         repeat_end = ibis.least(r.next_p, repeat_from + size)
-        current, new = is_order & (r.p >= p0), is_order & r.prev_p.isnull()
+        current, new = r.p >= p0, r.prev_p.isnull()
         fresh = r.prev_p.isnull() | (r.prev_reach < r.p)  # not active at the start of p
         keyed = r.mutate(
             at=ibis.greatest(r.p, p0 - size),  # p itself for the report and its windows
@@ -176,7 +175,6 @@ class Run:
             repeat_hi=when(repeat_from.notnull() & (repeat_end > r.p) & (repeat_end > p0),
                            upto(repeat_end)),
             cohort_of=when(r.cohort >= p0, r.cohort) if cohorts else NULL,
-            is_order=is_order,
             is_within=current & (r.prev_reach >= r.p) & (r.reach == r.p),
             is_acquired=current & fresh & (r.reach > r.p),
             is_current_new=current & r.prev_p.isnull(),
@@ -185,16 +183,14 @@ class Run:
         keys = ["at", "starts_lo", "starts_hi", "lost_at", "last_hi", "window_hi", "repeat_hi",
                 "cohort_of"]
         reduced = keyed.group_by(keys).agg(
-            rows=_.count(where=_.is_order),
-            orders=_.n.sum(),
-            revenue=_.revenue.sum(),
+            rows=_.count(),
             lost_within=_.count(where=_.is_within),
             acquired=_.count(where=_.is_acquired),
             new_customers=_.count(where=_.is_current_new),
             reactivated_customers=_.count(where=_.is_reactivated),
             customers_total=_.count(where=_.is_new),
             first_days=_["first"].sum(where=_.is_new).cast("float64"),
-            last_days=_["last"].sum(where=_.is_order).cast("float64")).execute()
+            last_days=_["last"].sum().cast("float64")).execute()
         g = {c: _floats(reduced[c]) for c in reduced.columns}
         at = np.maximum(g["at"], p0)
         one = at + 1
@@ -217,22 +213,22 @@ class Run:
                 table.customers_total > 0,
                 (table.last_days - table.first_days) / table.customers_total.replace(0, 1),
                 np.nan)
-        # Additive per-period sums (orders, net revenue, ordering customers) and their
-        # trailing-window sums, from the same reduction (at = p from p0 - size + 1 on).
+        # Additive per-period sums: ordering customers from the reduction (at = p from
+        # p0 - size + 1 on), orders and net revenue (refunds included) from the orders.
         span = np.arange(p0 - size + 1, p_last + 1)
-        position = (g["at"] - span[0]).astype(np.int64)
         inside = g["at"] >= span[0]
-        sums = {}
-        for column, values in (("orders", g["orders"]), ("revenue", g["revenue"]),
-                               ("customers", g["rows"])):
-            total = np.zeros(span.size)
-            np.add.at(total, position[inside], np.nan_to_num(values[inside]))
-            sums[column] = total
+        customers = np.zeros(span.size)
+        np.add.at(customers, (g["at"][inside] - span[0]).astype(np.int64), g["rows"][inside])
+        orders = self.orders
+        sums = orders.filter((orders.p >= int(span[0])) & (orders.p <= p_last)).group_by(
+            "p").agg(orders=_.count(where=_.amount >= 0), revenue=_.amount.sum()).execute()
+        sums = sums.set_index("p").reindex(span).fillna(0)
+        sums["customers"] = customers
         for column in ("orders", "revenue"):
-            table[f"window_{column}"] = [sums[column][k:k + size].sum()
-                                         for k in range(n_periods)]
+            values = sums[column].to_numpy(dtype=float)
+            table[f"window_{column}"] = [values[k:k + size].sum() for k in range(n_periods)]
         for column in ("orders", "revenue", "customers"):
-            table[column] = sums[column][size - 1:]
+            table[column] = sums[column].to_numpy()[size - 1:]
         table["period_start"] = self.dates[:-1]
         table["period_end"] = [d - dt.timedelta(days=1) for d in self.dates[1:]]
         if cohorts:
