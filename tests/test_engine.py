@@ -237,3 +237,15 @@ def test_ibis_tables_have_no_row_numbers_examples_name_the_row_by_its_columns():
     table = result.quality.table()
     assert "order_id=o3, customer_id=A, order_date=someday, amount=20: someday" in set(
         table["examples"])
+
+
+def test_a_polars_table_is_refused_naming_the_window_functions():
+    pytest.importorskip("polars")
+    import ibis
+
+    from loyalty_xl.errors import InputError
+
+    table = ibis.polars.connect().create_table("orders", ORDERS)
+    with pytest.raises(InputError, match=r"the polars backend cannot run the period engine: it "
+                                         r"lacks window functions \(use DuckDB or Spark\)"):
+        analyse(table, **SETTINGS)

@@ -26,7 +26,8 @@ class InputQuality:
     rows_read: int = 0
     rows_used: int = 0
     excluded: dict[str, int] = field(default_factory=dict)
-    examples: dict[str, list[tuple[int | str, str]]] = field(default_factory=dict)  # (row or keys, value)
+    # (the row number, or the row's key columns for inputs without one; the value)
+    examples: dict[str, list[tuple[int | str, str]]] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
 
     @property

@@ -316,7 +316,7 @@ def nps_by_segment(scores, segments, *, confidence=0.95, method="adjusted_wald",
     from loyalty_xl.kpis._dates import labels as checked_labels
 
     choice(method, "method", NPS_METHODS)
-    z = _z_for(confidence)
+    _z_for(confidence)
     codes, answered = answer_codes(scores, "scores", 0, 10)
     labels = checked_labels(segments, "segments")
     if labels.size != codes.size:
