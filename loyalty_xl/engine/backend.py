@@ -57,7 +57,8 @@ def connection(orders, memory_limit, stack: contextlib.ExitStack, *, engine="duc
 
 def spark_connection(master, stack: contextlib.ExitStack):
     """An Ibis connection to a Spark session: the active one, or a new one on ``master``
-    (default ``local[*]``), stopped when the run ends if the engine started it."""
+    (default ``local[*]``). A session the engine starts stays up for later calls in the same
+    process (starting one costs seconds); the process's exit stops it."""
     try:
         from pyspark.sql import SparkSession
     except ImportError:

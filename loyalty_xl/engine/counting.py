@@ -90,9 +90,6 @@ class Run:
         return cp.select("cid", "p", "n", "first", last=cp.last_day.epoch_days().cast("int32"),
                          reach=reach.cast("int32"))
 
-    def release(self):
-        """Nothing is kept between steps (kept for the steps' symmetry)."""
-
     def _per_period(self, frame, columns, fill=0.0) -> pd.DataFrame:
         """A frame indexed by ordinal ``p`` as the report's periods, in its order."""
         out = frame.set_index("p").reindex(self.ordinals)[columns].astype(float).fillna(fill)
