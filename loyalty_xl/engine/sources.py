@@ -156,9 +156,11 @@ def _read(con, name, spec):
 
 
 def _read_spark(con, name, path, suffixes):
-    """A CSV or Parquet file read by Spark's own readers (CSV: every column as text, with a
-    header; tab-separated for .tsv), distributed, without row numbers."""
-    if suffixes.endswith((".parquet", ".pq")):
+    """A CSV or Parquet file (or folder) read by Spark's own readers (CSV: every column as
+    text, with a header; tab-separated for .tsv; anything not named .csv, .tsv or .txt is
+    Parquet, e.g. a folder of part files), distributed, without row numbers."""
+    csv = suffixes.rstrip("/").endswith((".csv", ".csv.gz", ".tsv", ".txt", ".tsv.gz"))
+    if not csv:
         return con.read_parquet(str(path), table_name=_table_name(name))
     sep = "\t" if ".tsv" in suffixes else ","
     return con.read_csv(str(path), table_name=_table_name(name), header=True, sep=sep,
