@@ -180,7 +180,7 @@ def _settings_parameters():
 def _input_parameters():
     params = []
     for i, (name, help_text) in enumerate(INPUTS.items()):
-        kind = Path if i == 0 else Optional[Path]
+        kind = str if i == 0 else Optional[str]  # text: a cluster URL (s3a://...) stays whole
         params.append(inspect.Parameter(
             name, inspect.Parameter.KEYWORD_ONLY, default=... if i == 0 else None,
             annotation=Annotated[kind, typer.Option(f"--{name}", help=help_text)]))
@@ -211,14 +211,16 @@ def engine_command(command):
     return wrapper
 
 
-def run_engine(options, *, quiet=False):
-    """The period engine with a progress bar (on a terminal) and the quality summary."""
+def run_engine(options, *, quiet=False, cohorts=True):
+    """The period engine with a progress bar (on a terminal) and the quality summary
+    (``cohorts=False``: the cohort matrix is not computed)."""
     from loyalty_xl.engine import analyse
 
     inputs = {k: options.pop(k) for k in ("orders", "responses", "spend", "members", "events")}
     inputs = {k: (str(v) if v is not None else None) for k, v in inputs.items()}
     with _progress(quiet) as step:
-        result = analyse(inputs.pop("orders"), progress=step, **inputs, **options)
+        result = analyse(inputs.pop("orders"), progress=step, cohorts=cohorts, **inputs,
+                         **options)
     say(result.quality.summary(), err=True)
     return result
 
@@ -268,7 +270,7 @@ def periods(
         raise LoyaltyXLError("--out must end in .csv, .parquet or .xlsx", argument="out",
                              value=str(out))
     check_writable(out, force=force)
-    result = run_engine(options)
+    result = run_engine(options, cohorts=suffix == ".xlsx")  # only the workbook shows them
     table = result.periods
     from loyalty_xl.safe_text import counting, csv_text, frame_for_output
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import ibis
 import numpy as np
+import pandas as pd
 from ibis import _
 
 from loyalty_xl.engine import periods as P
@@ -61,36 +62,78 @@ def _reasons(table, checks):
     return table.mutate(reason=reason, raw=raw)
 
 
-def _account(src: Source, parsed, quality: DataQuality, notes=()):
-    """Count rows per reason and the first examples; return the used rows (cached)."""
+def _row_of(t):
+    """The source's row number (``_row``), or null for inputs without one (an Ibis or Spark
+    table: numbering them would need a global ordering, one partition on Spark)."""
+    return t._row if "_row" in t.columns else ibis.null("int64")
+
+
+def _where(columns: dict):
+    """How the data-quality examples name a row without a row number: its key columns."""
+    parts = []
+    for label, column in columns.items():
+        parts.append(ibis.literal(f"{label}=") + ibis.coalesce(column, ibis.literal("")))
+    text = parts[0]
+    for part in parts[1:]:
+        text = text + ibis.literal(", ") + part
+    return text
+
+
+def _account(src: Source, parsed, quality: DataQuality, notes=(), *, keys, extra=None):
+    """Count rows per reason in one pass (one grouped query, with ``extra`` aggregates per
+    reason), then fetch the first few examples of each reason found (by row number, or by
+    the row's ``keys`` columns when there is none): a Top-N per reason, no global ordering.
+    Returns the used rows and the aggregates of the used rows (a dict)."""
     item = InputQuality(src.name, src.label)
-    counts = parsed.group_by("reason").agg(n=_.count()).execute()
-    for reason, n in zip(counts["reason"], counts["n"]):
-        item.rows_read += int(n)
+    counts = parsed.group_by("reason").agg(n=_.count(), **(extra or {})).execute()
+    used = {}
+    for record in counts.to_dict("records"):
+        reason, n = record["reason"], int(record["n"])
+        item.rows_read += n
         if reason is None or (isinstance(reason, float) and np.isnan(reason)):
-            item.rows_used += int(n)
+            item.rows_used += n
+            used = record
         else:
-            item.excluded[str(reason)] = int(n)
+            item.excluded[str(reason)] = n
     if item.excluded:
-        ranked = parsed.filter(_.reason.notnull()).mutate(
-            k=ibis.row_number().over(group_by=_.reason, order_by=_._row))
-        examples = ranked.filter(_.k < EXAMPLES).select("reason", "_row", "raw").order_by(
-            ["reason", "_row"]).execute()
-        for reason, row, raw in zip(examples["reason"], examples["_row"], examples["raw"]):
+        where = _where(keys)
+        parts = [parsed.filter(parsed.reason == reason).select(
+            "reason", "_row", "raw", where=where).order_by(["_row", "where"]).limit(EXAMPLES)
+            for reason in sorted(item.excluded)]
+        examples = (ibis.union(*parts) if len(parts) > 1 else parts[0]).execute()
+        examples = examples.sort_values(["reason", "_row", "where"], na_position="last")
+        for reason, row, where_text, raw in zip(examples["reason"], examples["_row"],
+                                                examples["where"], examples["raw"]):
             blank = raw is None or (isinstance(raw, float) and np.isnan(raw)) or not str(raw)
-            item.examples.setdefault(reason, []).append((int(row), "(blank)" if blank else raw))
+            located = where_text if row is None or pd.isna(row) else int(row)
+            item.examples.setdefault(reason, []).append((located, "(blank)" if blank else raw))
         item.excluded = dict(sorted(item.excluded.items(), key=lambda kv: -kv[1]))
     item.notes.extend(notes)
     quality.add(item)
-    return parsed.filter(_.reason.isnull())
+    return parsed.filter(_.reason.isnull()), used
 
 
-def orders(src: Source, quality: DataQuality, scratch: Scratch):
+def _first_of(parsed, group, valid, duplicate_reason, raw, keys):
+    """Mark all but the first row (by row number, else by the row's own columns) of each
+    ``group`` among the ``valid`` used rows as excluded for ``duplicate_reason`` (a window
+    partitioned by the group: it distributes)."""
+    order = [parsed._row, *keys.values()]
+    first = ibis.row_number().over(group_by=[*group, valid], order_by=order)
+    duplicate = valid & (first > 0)
+    return parsed.mutate(reason=ibis.cases((duplicate, duplicate_reason), else_=parsed.reason),
+                         raw=ibis.cases((duplicate, raw), else_=parsed.raw))
+
+
+def orders(src: Source, quality: DataQuality, scratch: Scratch, summary: dict | None = None):
+    """The used orders (a lazy expression: parsed once per query that reads it, never
+    materialised whole). Checks, refunds, duplicate order ids and the latest order day (into
+    ``summary``) are counted in one grouped query; only when ids repeat does a window
+    (partitioned by order id) mark the repeats."""
     t = src.table
     cid, day, amount = _text(t.customer_id), _day(t.order_date), _number(t.amount)
-    columns = dict(cid=cid, day=day, amount=amount, _row=t._row)
-    if "order_id" in src.columns:
-        columns["order_id"] = _text(t.order_id)
+    columns = dict(cid=cid, day=day, amount=amount, _row=_row_of(t))
+    has_ids = "order_id" in src.columns
+    columns["order_id"] = _text(t.order_id) if has_ids else ibis.null("string")
     parsed = t.select(**columns, raw_id=_raw(t.customer_id), raw_date=_raw(t.order_date),
                       raw_amount=_raw(t.amount))
     checks = [(parsed.cid.isnull(), "missing customer id", parsed.raw_id),
@@ -98,36 +141,41 @@ def orders(src: Source, quality: DataQuality, scratch: Scratch):
               (parsed.amount.isnull() | parsed.amount.isinf() | parsed.amount.isnan(),
                "unparseable amount", parsed.raw_amount)]
     parsed = _reasons(parsed, checks)
-    if "order_id" in src.columns and _has_duplicates(parsed.filter(parsed.reason.isnull()),
-                                                      "order_id"):
-        first = ibis.row_number().over(group_by=[parsed.order_id, parsed.reason.isnull()],
-                                       order_by=parsed._row)
-        duplicate = parsed.reason.isnull() & parsed.order_id.notnull() & (first > 0)
-        parsed = parsed.mutate(
-            reason=ibis.cases((duplicate, "duplicate order id"), else_=parsed.reason),
-            raw=ibis.cases((duplicate, parsed.order_id.cast("string")), else_=parsed.raw))
-    parsed = scratch.keep(parsed.select("cid", "day", "amount", "_row", "reason", "raw"))
-    refunds = parsed.filter(_.reason.isnull() & (_.amount < 0)).agg(
-        n=_.count(), total=_.amount.sum()).execute()
-    notes = []
-    if int(refunds["n"][0]):
-        notes.append(f"{int(refunds['n'][0]):,} refunds (negative amounts, total "
-                     f"{float(refunds['total'][0]):,.2f}) reduce revenue in their period; "
-                     "they are not orders and do not make a customer active")
-    return _account(src, parsed, quality, notes).select("cid", "day", "amount"), parsed
-
-
-def _has_duplicates(table, column) -> bool:
-    """Whether a column has a repeated non-null value (cheaper than ranking every row)."""
-    counts = table.filter(table[column].notnull()).agg(
-        n=_.count(), distinct=table[column].nunique()).execute()
-    return int(counts["n"][0]) != int(counts["distinct"][0])
+    keys = {"customer_id": parsed.raw_id, "order_date": parsed.raw_date,
+            "amount": parsed.raw_amount}
+    if has_ids:
+        keys = {"order_id": parsed.order_id, **keys}
+    extra = dict(refunds=_.count(where=_.amount < 0),
+                 refund_total=_.amount.sum(where=_.amount < 0), last_day=_.day.max(),
+                 first_day=_.day.min(where=_.amount >= 0))
+    if has_ids:
+        extra.update(ids=_.order_id.count(), distinct_ids=_.order_id.nunique())
+    probe = DataQuality()
+    clean, used = _account(src, parsed, probe, keys=keys, extra=extra)
+    if has_ids and int(used.get("ids") or 0) != int(used.get("distinct_ids") or 0):
+        parsed = _first_of(parsed, [parsed.order_id],
+                           parsed.reason.isnull() & parsed.order_id.notnull(),
+                           "duplicate order id", parsed.order_id.cast("string"), keys)
+        probe = DataQuality()
+        clean, used = _account(src, parsed, probe, keys=keys, extra=extra)
+    item = probe.inputs[0]
+    refunds = int(used.get("refunds") or 0)
+    if refunds:
+        item.notes.append(f"{refunds:,} refunds (negative amounts, total "
+                          f"{float(used['refund_total']):,.2f}) reduce revenue in their period; "
+                          "they are not orders and do not make a customer active")
+    quality.add(item)
+    if summary is not None:  # the latest used order day (the report's last period) and the
+        # first order (warm-up periods)
+        summary["last_day"] = used.get("last_day") if used else None
+        summary["first_day"] = used.get("first_day") if used else None
+    return clean.select("cid", "day", "amount")
 
 
 def responses(src: Source, config: Settings, quality: DataQuality, scratch: Scratch):
     t = src.table
     columns = dict(day=_day(t.answered_at), metric=t.metric.cast("string").strip().lower(),
-                   score=_number(t.score), _row=t._row)
+                   score=_number(t.score), _row=_row_of(t))
     has_respondent = "respondent_id" in src.columns
     columns["respondent"] = _text(t.respondent_id).cast("string") if has_respondent \
         else ibis.null("string")
@@ -164,21 +212,24 @@ def responses(src: Source, config: Settings, quality: DataQuality, scratch: Scra
     ]
     parsed = _reasons(parsed, checks)
     # A CLI answer is one per respondent, question and period: a second one is excluded and
-    # reported (the per-period pivot could keep only one of them).
+    # reported (the per-period aggregate could keep only one of them). Whether any repeats is
+    # counted with the other checks (answers vs distinct keys).
     parsed = parsed.mutate(cli=parsed.reason.isnull() & parsed.metric.isin(list(CLI_METRICS)),
                            p=P.ordinal_expr(config.period, parsed.day))
-    key = ["respondent", "metric", "p", "cli"]
-    repeated = parsed.filter(_.cli).group_by(key).agg(n=_.count()).filter(_.n > 1).count()
-    if repeated.execute():
-        first = ibis.row_number().over(group_by=key, order_by=parsed._row)
-        duplicate = parsed.cli & (first > 0)
-        parsed = parsed.mutate(
-            reason=ibis.cases((duplicate, "CLI question answered twice by a respondent"),
-                              else_=parsed.reason),
-            raw=ibis.cases((duplicate, parsed.respondent), else_=parsed.raw))
-    parsed = scratch.keep(parsed.select(
-        "day", "metric", "score", "weight", "respondent", "segment", "_row", "reason", "raw"))
-    return _account(src, parsed, quality)
+    keys = {"answered_at": parsed.raw_date, "metric": parsed.raw_metric,
+            "score": parsed.raw_score, "respondent_id": parsed.respondent}
+    cli_key = (parsed.respondent + "|" + parsed.metric + "|" + parsed.p.cast("string"))
+    extra = dict(cli_answers=_.cli.sum(), cli_keys=cli_key.nunique(where=parsed.cli))
+    probe = DataQuality()
+    clean, used = _account(src, parsed, probe, keys=keys, extra=extra)
+    if int(used.get("cli_answers") or 0) != int(used.get("cli_keys") or 0):
+        parsed = _first_of(parsed, [parsed.respondent, parsed.metric, parsed.p], parsed.cli,
+                           "CLI question answered twice by a respondent", parsed.respondent,
+                           keys)
+        probe = DataQuality()
+        clean, _used = _account(src, parsed, probe, keys=keys)
+    quality.add(probe.inputs[0])
+    return clean.select("day", "metric", "score", "weight", "respondent", "segment")
 
 
 def spend(src: Source, quality: DataQuality, scratch: Scratch):
@@ -192,7 +243,7 @@ def spend(src: Source, quality: DataQuality, scratch: Scratch):
     kind = t.kind.cast("string").strip().lower() if "kind" in src.columns \
         else ibis.literal("marketing")
     kind = ibis.coalesce(ibis.cases((kind == "", ibis.null("string")), else_=kind), "marketing")
-    parsed = t.select(day=day, amount=_number(t.amount), kind=kind, _row=t._row,
+    parsed = t.select(day=day, amount=_number(t.amount), kind=kind, _row=_row_of(t),
                       raw_day=raw_day, raw_amount=_raw(t.amount),
                       raw_kind=_raw(t.kind) if "kind" in src.columns else ibis.literal(""))
     checks = [(parsed.day.isnull(), "unparseable date or period", parsed.raw_day),
@@ -200,26 +251,22 @@ def spend(src: Source, quality: DataQuality, scratch: Scratch):
                | (parsed.amount < 0), "amount is not a number >= 0", parsed.raw_amount),
               (~parsed.kind.isin(["marketing", "sales"]),
                "kind is not marketing or sales", parsed.raw_kind)]
-    parsed = scratch.keep(_reasons(parsed, checks).select("day", "amount", "kind", "_row",
-                                                          "reason", "raw"))
-    return _account(src, parsed, quality)
+    keys = {"date": parsed.raw_day, "amount": parsed.raw_amount, "kind": parsed.raw_kind}
+    return _account(src, _reasons(parsed, checks), quality, keys=keys)[0].select(
+        "day", "amount", "kind")
 
 
 def members(src: Source, quality: DataQuality, scratch: Scratch):
     t = src.table
-    parsed = t.select(cid=_text(t.customer_id), joined=_day(t.joined_at), _row=t._row,
+    parsed = t.select(cid=_text(t.customer_id), joined=_day(t.joined_at), _row=_row_of(t),
                       raw_id=_raw(t.customer_id), raw_day=_raw(t.joined_at))
     checks = [(parsed.cid.isnull(), "missing customer id", parsed.raw_id),
               (parsed.joined.isnull(), "unparseable joined_at date", parsed.raw_day)]
     parsed = _reasons(parsed, checks)
-    first = ibis.row_number().over(group_by=[parsed.cid, parsed.reason.isnull()],
-                                   order_by=parsed._row)
-    duplicate = parsed.reason.isnull() & (first > 0)
-    parsed = parsed.mutate(reason=ibis.cases((duplicate, "member listed twice"),
-                                             else_=parsed.reason),
-                           raw=ibis.cases((duplicate, parsed.raw_id), else_=parsed.raw))
-    parsed = scratch.keep(parsed.select("cid", "joined", "_row", "reason", "raw"))
-    return _account(src, parsed, quality)
+    keys = {"customer_id": parsed.raw_id, "joined_at": parsed.raw_day}
+    parsed = _first_of(parsed, [parsed.cid], parsed.reason.isnull(), "member listed twice",
+                       parsed.raw_id, keys)
+    return _account(src, parsed, quality, keys=keys)[0].select("cid", "joined")
 
 
 def events(src: Source, quality: DataQuality, scratch: Scratch):
@@ -228,14 +275,15 @@ def events(src: Source, quality: DataQuality, scratch: Scratch):
     mapped = ibis.cases(*[(kind == k, v) for k, v in EVENT_KINDS.items()],
                         else_=ibis.null("string"))
     parsed = t.select(cid=_text(t.customer_id), day=_day(t.date), kind=mapped,
-                      points=_number(t.points), _row=t._row, raw_id=_raw(t.customer_id),
+                      points=_number(t.points), _row=_row_of(t), raw_id=_raw(t.customer_id),
                       raw_day=_raw(t.date), raw_kind=_raw(t.kind), raw_points=_raw(t.points))
     checks = [(parsed.cid.isnull(), "missing customer id", parsed.raw_id),
               (parsed.day.isnull(), "unparseable date", parsed.raw_day),
               (parsed.kind.isnull(), "kind is not issued or redeemed", parsed.raw_kind),
               (parsed.points.isnull() | parsed.points.isnan() | parsed.points.isinf()
                | (parsed.points < 0), "points is not a number >= 0", parsed.raw_points)]
-    parsed = scratch.keep(_reasons(parsed, checks).select("cid", "day", "kind", "points",
-                                                          "_row", "reason", "raw"))
-    return _account(src, parsed, quality)
+    keys = {"customer_id": parsed.raw_id, "date": parsed.raw_day, "kind": parsed.raw_kind,
+            "points": parsed.raw_points}
+    return _account(src, _reasons(parsed, checks), quality, keys=keys)[0].select(
+        "cid", "day", "kind", "points")
 

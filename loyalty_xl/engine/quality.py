@@ -11,6 +11,12 @@ from loyalty_xl.errors import InputError
 EXAMPLES = 3
 
 
+def located(row) -> str:
+    """An example's place: "row 12" (the row as the user sees it in the source), or, for an
+    input without row numbers (an Ibis or Spark table), the row's key columns."""
+    return f"row {row}" if isinstance(row, int) else str(row)
+
+
 @dataclass
 class InputQuality:
     """What happened to one input's rows."""
@@ -20,7 +26,8 @@ class InputQuality:
     rows_read: int = 0
     rows_used: int = 0
     excluded: dict[str, int] = field(default_factory=dict)
-    examples: dict[str, list[tuple[int, str]]] = field(default_factory=dict)
+    # (the row number, or the row's key columns for inputs without one; the value)
+    examples: dict[str, list[tuple[int | str, str]]] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
 
     @property
@@ -47,7 +54,7 @@ class DataQuality:
         for item in self.inputs:
             reasons = item.excluded or {"": 0}
             for reason, count in reasons.items():
-                examples = "; ".join(f"row {row}: {value}" for row, value in
+                examples = "; ".join(f"{located(row)}: {value}" for row, value in
                                      item.examples.get(reason, []))
                 rows.append({"input": item.name, "source": item.label,
                              "rows_read": item.rows_read, "rows_used": item.rows_used,
@@ -80,5 +87,5 @@ class DataQuality:
             for reason, count in item.excluded.items():
                 row, value = item.examples[reason][0]
                 more = f" (and {count - 1:,} more rows)" if count > 1 else ""
-                raise InputError(f"{item.name} input {item.label}, row {row}: {reason}; "
+                raise InputError(f"{item.name} input {item.label}, {located(row)}: {reason}; "
                                      f"got {value!r}{more}", argument=item.name)

@@ -80,8 +80,13 @@ def load(con, name: str, spec, mapping: dict[str, str] | None = None) -> Source:
     if name == "spend" and not {"date", "period"} & set(found):
         raise LoyaltyXLError(f"spend input {label} needs a column 'date' or 'period'; its "
                              f"columns are: {', '.join(map(str, present))}", argument=name)
-    row = table[row_column] + offset if row_column else ibis.row_number() + offset
-    table = table.select(**{c: table[renames[c]] for c in found}, _row=row)
+    if row_column:
+        row = {"_row": table[row_column] + offset}
+    elif isinstance(spec, ibis.Table) or con.name == "pyspark":
+        row = {}  # no row numbers: they need a global ordering (one partition on Spark)
+    else:
+        row = {"_row": ibis.row_number() + offset}
+    table = table.select(**{c: table[renames[c]] for c in found}, **row)
     return Source(name, label, table, tuple(found))
 
 
@@ -106,10 +111,19 @@ def _read(con, name, spec):
     text = str(spec)
     path_text, _, part = text.partition("#")
     path = Path(path_text)
+    if con.name == "pyspark" and "://" in path_text:  # a cluster's storage: Spark reads it
+        try:
+            return _read_spark(con, name, path_text, path_text.lower()), path.name, 1, None
+        except Exception as err:
+            raise LoyaltyXLError(f"{name} input {path_text} could not be read: "
+                                 f"{' '.join(str(err).split())[:300]}", argument=name) from None
     if not path.exists():
         raise LoyaltyXLError(f"{name} input {path} does not exist", argument=name)
     suffixes = "".join(path.suffixes).lower()
     try:
+        if con.name == "pyspark" and suffixes.endswith((".csv", ".csv.gz", ".tsv", ".txt",
+                                                         ".tsv.gz", ".parquet", ".pq")):
+            return _read_spark(con, name, path, suffixes), path.name, 1, None
         if suffixes.endswith((".csv", ".csv.gz", ".tsv", ".txt", ".tsv.gz")):
             return (con.read_csv(str(path), all_varchar=True, header=True,
                                  table_name=_table_name(name)), path.name, 2, None)
@@ -140,6 +154,18 @@ def _read(con, name, spec):
                              f"{' '.join(str(err).split())[:300]}", argument=name) from None
     raise LoyaltyXLError(f"{name} input {path}: unknown file type (use .csv, .parquet, .xlsx "
                          "or .duckdb#table)", argument=name)
+
+
+def _read_spark(con, name, path, suffixes):
+    """A CSV or Parquet file (or folder) read by Spark's own readers (CSV: every column as
+    text, with a header; tab-separated for .tsv; anything not named .csv, .tsv or .txt is
+    Parquet, e.g. a folder of part files), distributed, without row numbers."""
+    csv = suffixes.rstrip("/").endswith((".csv", ".csv.gz", ".tsv", ".txt", ".tsv.gz"))
+    if not csv:
+        return con.read_parquet(str(path), table_name=_table_name(name))
+    sep = "\t" if ".tsv" in suffixes else ","
+    return con.read_csv(str(path), table_name=_table_name(name), header=True, sep=sep,
+                        inferSchema=False)
 
 
 _counter = iter(range(1, 1 << 62))
