@@ -8,14 +8,18 @@ from typing import NamedTuple
 
 import numpy as np
 
-from loyalty_xl.errors import LoyaltyXLError
+from loyalty_xl.errors import InputError
 from loyalty_xl.kpis._inputs import (
     Tally,
     answer_codes,
+    blank_mask,
     checked_weights,
     choice,
+    flag,
+    is_real,
     tally,
     to_float,
+    unscale,
 )
 
 NPS_METHODS = ("adjusted_wald", "wald")
@@ -65,10 +69,6 @@ def _nps_groups(t: Tally):
     return promoters, total - promoters - detractors, detractors, total, t.effective_n()
 
 
-def _nps_tally(scores_, weights):
-    return _nps_groups(tally(scores_, "scores", 0, 10, weights))
-
-
 def nps_breakdown(scores, *, weights=None) -> NPSBreakdown:
     """Promoters (9-10), passives (7-8) and detractors (0-6): counts, shares and the NPS.
 
@@ -89,7 +89,7 @@ def nps_breakdown(scores, *, weights=None) -> NPSBreakdown:
 
     Raises
     ------
-    LoyaltyXLError
+    InputError
         A score that is not a whole number from 0 to 10, text, or a bad weight.
 
     Examples
@@ -98,11 +98,12 @@ def nps_breakdown(scores, *, weights=None) -> NPSBreakdown:
     >>> b.promoters, b.passives, b.detractors, b.n, b.nps
     (90.0, 70.0, 40.0, 200.0, 25.0)
     """
-    promoters, passives, detractors, total, _ = _nps_tally(scores, weights)
+    t = tally(scores, "scores", 0, 10, weights)
+    promoters, passives, detractors, total, _ = _nps_groups(t)
+    counts = [t.weighted(c) for c in (promoters, passives, detractors, total)]
     if total == 0:
-        return NPSBreakdown(promoters, passives, detractors, total, *(math.nan,) * 4)
-    return NPSBreakdown(promoters, passives, detractors, total, promoters / total,
-                        passives / total, detractors / total,
+        return NPSBreakdown(*counts, *(math.nan,) * 4)
+    return NPSBreakdown(*counts, promoters / total, passives / total, detractors / total,
                         100.0 * (promoters - detractors) / total)
 
 
@@ -127,7 +128,7 @@ def net_promoter_score(scores, *, weights=None) -> float:
 
     Raises
     ------
-    LoyaltyXLError
+    InputError
         A score that is not a whole number from 0 to 10, text, or a bad weight.
 
     See Also
@@ -144,7 +145,8 @@ def net_promoter_score(scores, *, weights=None) -> float:
     >>> net_promoter_score([10, 0, None, 7], weights=[3, 1, None, 1])
     40.0
     """
-    return nps_breakdown(scores, weights=weights).nps
+    promoters, _, detractors, total, _ = _nps_groups(tally(scores, "scores", 0, 10, weights))
+    return 100.0 * (promoters - detractors) / total if total else math.nan
 
 
 def _shares(promoters, detractors, n, method):
@@ -203,7 +205,7 @@ def nps_interval(scores, *, confidence=0.95, method="adjusted_wald", weights=Non
 
     Raises
     ------
-    LoyaltyXLError
+    InputError
         Bad scores or weights, a confidence outside (0, 1), an unknown method.
 
     References
@@ -250,7 +252,7 @@ def nps_by_segment(scores, segments, *, confidence=0.95, method="adjusted_wald",
 
     Raises
     ------
-    LoyaltyXLError
+    InputError
         Bad scores or weights; segments of a different length.
 
     Examples
@@ -261,7 +263,6 @@ def nps_by_segment(scores, segments, *, confidence=0.95, method="adjusted_wald",
     """
     import pandas as pd
 
-    from loyalty_xl.kpis._dates import _blank_mask
     from loyalty_xl.kpis._dates import labels as checked_labels
 
     choice(method, "method", NPS_METHODS)
@@ -269,10 +270,11 @@ def nps_by_segment(scores, segments, *, confidence=0.95, method="adjusted_wald",
     codes, answered = answer_codes(scores, "scores", 0, 10)
     labels = checked_labels(segments, "segments")
     if labels.size != codes.size:
-        raise LoyaltyXLError("segments must have one value per score", argument="segments",
-                             value=(labels.size, codes.size), has_value=True)
-    labels = np.where(_blank_mask(labels) | pd.isna(labels), "(blank)", labels.astype(object))
-    w = None if weights is None else checked_weights(weights, codes.size, answered)
+        raise InputError("segments must have one value per score", argument="segments",
+                         value=(labels.size, codes.size), has_value=True)
+    labels = np.where(blank_mask(labels) | pd.isna(labels), "(blank)", labels.astype(object))
+    w, scale = (None, 1.0) if weights is None else checked_weights(weights, codes.size,
+                                                                    answered)
     if answered is not None:  # segments of blank answers must not appear as empty rows
         labels, codes = labels[answered], codes[answered]
         w = None if w is None else w[answered]
@@ -284,18 +286,20 @@ def nps_by_segment(scores, segments, *, confidence=0.95, method="adjusted_wald",
     rows = []
     for name, row, square in zip(names, counts.astype(float), squares):
         ci = _interval(Tally(0, row, float(square.sum())), z, confidence, method)
-        rows.append((name, float(row.sum()), ci.nps, ci.low, ci.high))
+        rows.append((name, unscale(row.sum(), scale), ci.nps, ci.low, ci.high))
     return pd.DataFrame(rows, columns=["segment", "n", "nps", "low", "high"])
 
 
 def _z_for(confidence) -> float:
-    try:
-        level = float(confidence)
-    except (TypeError, ValueError):
-        level = math.nan
+    level = math.nan
+    if is_real(confidence):
+        try:
+            level = float(confidence)
+        except (TypeError, ValueError, ArithmeticError):
+            pass
     if not 0 < level < 1:
-        raise LoyaltyXLError("confidence must be a number between 0 and 1 (e.g. 0.95)",
-                             argument="confidence", value=confidence, has_value=True)
+        raise InputError("confidence must be a number between 0 and 1 (e.g. 0.95)",
+                         argument="confidence", value=confidence, has_value=True)
     return NormalDist().inv_cdf(0.5 + level / 2)
 
 
@@ -318,11 +322,12 @@ def nps_difference_test(scores_a, scores_b, *, method="wald", weights_a=None,
     -------
     NPSTest
         ``difference`` (NPS_a - NPS_b in points), ``z``, ``p_value``. NaN when a group has no
-        answer, or when both groups have no variance and the same score.
+        answer, or when both groups have no variance and the same score. When both have no
+        variance and different scores, z is undefined (NaN, never inf) and p_value is 0.
 
     Raises
     ------
-    LoyaltyXLError
+    InputError
         Bad scores or weights, an unknown method.
 
     Examples
@@ -341,23 +346,20 @@ def nps_difference_test(scores_a, scores_b, *, method="wald", weights_a=None,
         return NPSTest(math.nan, math.nan, math.nan, method)
     se = math.sqrt(var_a / n_a + var_b / n_b)
     shift = center_a - center_b
-    if se == 0:
-        if shift == 0:
-            return NPSTest(difference, math.nan, math.nan, method)
-        z = math.copysign(math.inf, shift)
-    else:
-        z = shift / se
+    if se == 0:  # both groups unanimous: z is undefined; p is 0 if they differ, else undefined
+        return NPSTest(difference, math.nan, 0.0 if shift else math.nan, method)
+    z = shift / se
     return NPSTest(difference, z, math.erfc(abs(z) / math.sqrt(2.0)), method)
 
 
 def _scale(scale, table, name="scale"):
     if scale is None:
-        raise LoyaltyXLError(f"{name} is required: one of {', '.join(map(repr, table))}",
-                             argument=name)
-    if scale not in table:
-        raise LoyaltyXLError(f"{name} must be one of {', '.join(map(repr, table))} "
-                             "(the scale is declared, never guessed)", argument=name,
-                             value=scale, has_value=True)
+        raise InputError(f"{name} is required: one of {', '.join(map(repr, table))}",
+                         argument=name)
+    if not isinstance(scale, str) or scale not in table:
+        raise InputError(f"{name} must be one of {', '.join(map(repr, table))} "
+                         "(the scale is declared, never guessed)", argument=name,
+                         value=scale, has_value=True)
     return table[scale]
 
 
@@ -387,7 +389,7 @@ def csat(scores, *, scale, threshold=None, weights=None) -> float:
 
     Raises
     ------
-    LoyaltyXLError
+    InputError
         An answer off the scale, a threshold off the scale, an unknown scale.
 
     See Also
@@ -404,10 +406,9 @@ def csat(scores, *, scale, threshold=None, weights=None) -> float:
     low, high, default = _scale(scale, CSAT_SCALES)
     if threshold is None:
         threshold = default
-    elif isinstance(threshold, bool) or not isinstance(threshold, (int, float, np.number)) \
-            or not low <= threshold <= high:
-        raise LoyaltyXLError(f"threshold must be a number on the {scale} scale",
-                             argument="threshold", value=threshold, has_value=True)
+    elif not is_real(threshold) or not low <= threshold <= high:
+        raise InputError(f"threshold must be a number on the {scale} scale",
+                         argument="threshold", value=threshold, has_value=True)
     t = tally(scores, "scores", low, high, weights)
     return _share(t.at_least(math.ceil(threshold)), t.total)
 
@@ -430,7 +431,7 @@ def csat_mean(scores, *, scale, weights=None) -> float:
 
     Raises
     ------
-    LoyaltyXLError
+    InputError
         An answer off the scale or an unknown scale.
 
     Examples
@@ -467,7 +468,7 @@ def customer_effort_score(scores, *, scale="1-7", method="mean", reverse=False,
 
     Raises
     ------
-    LoyaltyXLError
+    InputError
         An answer off the scale, an unknown scale or method.
 
     Examples
@@ -481,10 +482,11 @@ def customer_effort_score(scores, *, scale="1-7", method="mean", reverse=False,
     """
     low, high, agree_from, easy_upto = _scale(scale, CES_SCALES)
     choice(method, "method", ("mean", "share"))
+    flag(reverse, "reverse")
     t = tally(scores, "scores", low, high, weights)
     if method == "mean":
         return t.mean()
-    agreeing = t.at_most(easy_upto) if reverse else t.at_least(agree_from)
+    agreeing = t.at_most(easy_upto) if flag(reverse, "reverse") else t.at_least(agree_from)
     return _share(agreeing, t.total)
 
 
@@ -516,7 +518,7 @@ def customer_loyalty_index(recommend, buy_again, other_products, *, points=CLI_P
 
     Raises
     ------
-    LoyaltyXLError
+    InputError
         Answers off 1-6, inputs of different lengths, a bad points table.
 
     Examples
@@ -532,22 +534,25 @@ def customer_loyalty_index(recommend, buy_again, other_products, *, points=CLI_P
     choice(method, "method", ("points", "mean"))
     table = to_float(points, "points")
     if table.size != 6 or not np.isfinite(table).all():
-        raise LoyaltyXLError("points must be 6 finite numbers, for answers 1 to 6",
-                             argument="points", value=list(np.ravel(points)), has_value=True)
+        raise InputError("points must be 6 finite numbers, for answers 1 to 6",
+                         argument="points", value=table.tolist(), has_value=True)
+    if np.abs(table).max() > 1e300:
+        raise InputError("points must be numbers from -1e300 to 1e300", argument="points",
+                         value=table.tolist(), has_value=True)
     coded = [answer_codes(a, name, 1, 6) for a, name in
              zip((recommend, buy_again, other_products), CLI_QUESTIONS)]
     sizes = [codes.size for codes, _ in coded]
     if len(set(sizes)) > 1:
-        raise LoyaltyXLError("recommend, buy_again and other_products must have one answer per "
-                             "respondent each (the same length)", argument="other_products",
-                             value=sizes, has_value=True)
+        raise InputError("recommend, buy_again and other_products must have one answer per "
+                         "respondent each (the same length)", argument="other_products",
+                         value=sizes, has_value=True)
     # Each respondent's three codes (0-5 for answers 1-6, 6 for blank) as one of 7^3 patterns:
     # count the patterns, score each pattern once.
     pattern = coded[0][0] * 49 + coded[1][0] * 7 + coded[2][0]
     answered = None
     if weights is not None:
         answered = (pattern != 342) if any(mask is not None for _, mask in coded) else None
-        weights = checked_weights(weights, pattern.size, answered)
+        weights, _ = checked_weights(weights, pattern.size, answered)
     counts = np.bincount(pattern, weights=weights, minlength=343)
     digits = np.array(np.unravel_index(np.arange(343), (7, 7, 7)))  # 3 x 343 codes
     value = np.append(table if method == "points" else np.arange(1.0, 7.0), 0.0)[digits]
