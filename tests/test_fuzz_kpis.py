@@ -52,7 +52,7 @@ NP_DATES = [np.datetime64("NaT"), np.datetime64("2026-01-31"), np.datetime64("99
             np.datetime64("-0001-01-01", "D"), np.datetime64("2300-01-01", "s"),
             np.datetime64(2**62, "s"), np.datetime64("2026-01-31T10:11:12.123456789", "ns")]
 OTHER = [pd.NA, pd.NaT, np.nan, JsNull(), object(), set(), frozenset([1]), 1 + 2j,
-         Decimal("NaN"), Decimal("sNaN"), Decimal("Infinity"), Decimal("1e400"), Decimal("7"),
+         Decimal("NaN"), Decimal("sNaN"), Decimal("Infinity"), Decimal("1e400"), Decimal(7),
          Fraction(1, 3), np.int64(2**63 - 1), np.int64(7), np.uint64(2**64 - 1),
          np.float32(3.0e38), np.float16(9), np.bool_(True), np.str_("x"), b"", b"10",
          {"type": "Error", "basicValue": "#N/A"}, {"type": "Double", "basicValue": 5.0}, {},

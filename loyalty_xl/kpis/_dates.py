@@ -11,7 +11,7 @@ import numbers
 import numpy as np
 
 from loyalty_xl.errors import InputError
-from loyalty_xl.kpis._inputs import _BLANK_TYPE_NAMES, as_array, blank_mask, first_bad
+from loyalty_xl.kpis._inputs import _maybe_blank, as_array, blank_mask, first_bad
 
 PERIODS = {"month": "M", "week": "W-SUN", "quarter": "Q-DEC", "year": "Y-DEC"}
 
@@ -174,8 +174,8 @@ def labels(values, name: str) -> np.ndarray:
     if arr.dtype.kind == "O":
         kinds = set(map(type, arr))
         wrong = {t for t in kinds if not issubclass(t, (str, bool, int, float, np.number,
-                                                        dt.date, np.datetime64, type(None)))
-                 and t.__name__ not in _BLANK_TYPE_NAMES or issubclass(t, np.complexfloating)}
+                                                        dt.date, np.datetime64))
+                 and not _maybe_blank(t) or issubclass(t, np.complexfloating)}
         if wrong:
             i = next(i for i, v in enumerate(arr) if type(v) in wrong)
             raise InputError(f"{name} must be text, numbers or dates", argument=name,

@@ -303,6 +303,8 @@ def quantity(value, name: str, *, whole: bool = False, allow_nan: bool = False,
             if shape == ():
                 err = InputError(err.reason, argument=name, value=err.value)
             raise err from None
+        if shape == () and flat.size != 1:  # a set, a dict view...: not one number
+            raise InputError(f"{name} must be a number", argument=name, value=value)
         arr = flat.reshape(shape) if flat.size == int(np.prod(shape)) else flat
     x = arr.astype(float, copy=False)
     with np.errstate(invalid="ignore"):
