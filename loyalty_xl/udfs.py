@@ -126,8 +126,8 @@ def _per_cell(kpi, *named, **options):
             continue
         if shape is not None and read.shape != shape:
             raise InputError(f"{name} must be a single cell or a range of the same size as "
-                                 f"the other ranges ({shape[0]} x {shape[1]})", argument=name,
-                                 value=f"{read.shape[0]} x {read.shape[1]}", has_value=True)
+                             f"the other ranges ({shape[0]} x {shape[1]})", argument=name,
+                             value=f"{read.shape[0]} x {read.shape[1]}", has_value=True)
         shape = read.shape
         values.append(read.values)
     result = kpi(*values, **options)
@@ -256,7 +256,8 @@ def CES(scores, scale="1-7", method="mean", reverse=False, weights=None):
 @_excel
 def CLI(recommend, buy_again, other_products, method="points", points=None, weights=None):
     """Customer Loyalty Index (0-100): three 1-6 answers turned into points, averaged."""
-    table = kpis.survey.CLI_POINTS if points is None else _numbers(points, "points")
+    blank = cells.scalar(points) is None
+    table = kpis.survey.CLI_POINTS if blank else _numbers(points, "points")
     return cells.number(kpis.customer_loyalty_index(
         _numbers(recommend, "recommend"), _numbers(buy_again, "buy_again"),
         _numbers(other_products, "other_products"), points=table,

@@ -434,3 +434,24 @@ def test_fuzz_regression_cohorts_of_far_dates_keep_their_labels():
     assert m.loc["1700-01"].tolist() == [1.0, 1.0, 0.0, 1.0]
     w = lx.cohort_retention(["a", "a"], ["9999-12-20", "9999-12-31"], period="week")
     assert w.index.tolist() == ["9999-W51", "9999-W52"]  # Mondays 9999-12-20 and -27
+
+
+BLANKS = [None, math.nan, np.float32("nan"), pd.NA, pd.NaT, np.datetime64("NaT"), "", "  \t",
+          np.str_(" "), JsNull()]
+
+
+@pytest.mark.parametrize("blank", BLANKS, ids=repr)
+def test_fuzz_one_blank_rule_everywhere(blank):
+    from loyalty_xl import udfs
+    from loyalty_xl.kpis._inputs import blank_mask
+
+    cell = np.empty(1, dtype=object)
+    cell[0] = blank
+    assert blank_mask(cell).tolist() == [True]
+    # Scores, ids, dates and Excel cells all skip it: the one rule, called from each place.
+    assert lx.net_promoter_score([10, blank]) == 100.0
+    assert udfs.NPS([[10], [blank]]) == 100.0
+    assert lx.repeat_purchase_rate(["a", blank]) == 0.0
+    assert lx.average_customer_lifespan(["a", blank], ["2020-01-01", blank]) == 0.0
+    assert udfs.CUSTOMER_LIFESPAN([["a"], [blank]], [[45000], [blank]]) == 0.0
+    assert lx.nps_by_segment([10], [blank])["segment"].tolist() == ["(blank)"]
