@@ -384,6 +384,16 @@ def test_fuzz_regression_nps_with_a_huge_weight():
         lx.nps_by_segment([10, 0], ["a", "a"], weights=[1e308, 1e308])
 
 
+def test_fuzz_regression_confidence_next_to_1_and_0():
+    # Found by the nightly run: 0.5 + 0.9999999999999999 / 2 rounds to 1 (z = inf).
+    ci = lx.nps_interval([10, 0, 8], confidence=0.9999999999999999)
+    assert -100 <= ci.low < ci.high <= 100
+    ci = lx.nps_interval([10, 0, 8], confidence=5e-324)
+    assert ci.low == pytest.approx(ci.high)
+    assert lx.nps_interval([10, 0, 8], confidence=0.95).high == pytest.approx(
+        lx.nps_interval([10, 0, 8]).high)
+
+
 def test_fuzz_regression_tiny_weights_do_not_underflow():
     # Squares of 1e-200 are 0 in floats; scaled weights keep Kish's n at 2.
     ci = lx.nps_interval([10, 0], weights=[1e-200, 1e-200])

@@ -258,6 +258,8 @@ def test_fuzz_regression_nps_shapes_and_huge_numbers(args, expected):
     (lambda: udfs.CUSTOMER_VALUE(1e308, 10), "#VALUE! customer_value is too large"),
     (lambda: udfs.CLV_CAC_RATIO(1e308, 1e-308), "#VALUE! clv_cac_ratio is too large"),
     (lambda: udfs.NPS_TEST([[10], [10]], [[0]]), "spill"),
+    (lambda: udfs.NPS_INTERVAL([[0]], 0.9999999999999999), "spill"),  # found by the nightly run
+    (lambda: udfs.NPS_BY([[0]], [["web"]], 0.9999999999999999), "spill"),
     (lambda: udfs.CHURN_RATE(10, 1, None, [[5], [6]], "lost"), [[0.1], [0.1]]),
 ])
 def test_fuzz_regression_options_and_overflow(call_, expected):

@@ -300,7 +300,8 @@ def _z_for(confidence) -> float:
     if not 0 < level < 1:
         raise InputError("confidence must be a number between 0 and 1 (e.g. 0.95)",
                          argument="confidence", value=confidence, has_value=True)
-    return NormalDist().inv_cdf(0.5 + level / 2)
+    # From the tail: 0.5 + level / 2 rounds to 1 for a level within 1e-16 of 1.
+    return -NormalDist().inv_cdf((1.0 - level) / 2)
 
 
 def nps_difference_test(scores_a, scores_b, *, method="wald", weights_a=None,
