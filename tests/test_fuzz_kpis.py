@@ -236,7 +236,7 @@ def check_result(name, out) -> str:
         _check_number(out.z, (None, None), f"{name}.z")
         _check_number(out.p_value, (0, 1), f"{name}.p_value")
         return "tuple"
-    if isinstance(out, pd.DataFrame):
+    if isinstance(out, pd.DataFrame) and name in ("nps_by_segment", "cohort_retention"):
         if name == "nps_by_segment":
             assert list(out.columns) == ["segment", "n", "nps", "low", "high"]
             for column, bounds in (("n", (0, None)), ("nps", (-100, 100)), ("low", (-100, 100)),
@@ -251,7 +251,13 @@ def check_result(name, out) -> str:
             for value in out.iloc[:, 1:].to_numpy(dtype=float).ravel():
                 _check_number(value, (0, 1), f"{name} share")
         return "table"
-    bounds = BOUNDS[name]
+    if isinstance(out, pd.DataFrame) or (isinstance(out, tuple) and not hasattr(out, "nps")):
+        values = out.select_dtypes("number").to_numpy(dtype=float).ravel() if isinstance(
+            out, pd.DataFrame) else [v for v in out if isinstance(v, float)]
+        for value in values:  # a KPI added later: finite or NaN at least
+            _check_number(float(value), (None, None), name)
+        return "table"
+    bounds = BOUNDS.get(name, (None, None))
     if isinstance(out, np.ndarray):
         assert out.dtype == float, f"{name} returned an array of {out.dtype}"
         for value in out.ravel():
