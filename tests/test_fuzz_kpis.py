@@ -257,6 +257,8 @@ def check_result(name, out) -> str:
         for value in values:  # a KPI added later: finite or NaN at least
             _check_number(float(value), (None, None), name)
         return "table"
+    if not isinstance(out, (float, np.floating, np.ndarray)):
+        return "object"  # a KPI added later returning a model or the like
     bounds = BOUNDS.get(name, (None, None))
     if isinstance(out, np.ndarray):
         assert out.dtype == float, f"{name} returned an array of {out.dtype}"
