@@ -67,6 +67,9 @@ def rows_of(value, name: str = "range") -> tuple[list, int]:
     if value is None:
         return [], 1
     if not isinstance(value, _NESTED):
+        if hasattr(value, "__iter__") and not isinstance(value, (str, bytes, dict)):
+            raise InputError(f"{name} must be a cell or a range; got a "
+                             f"{type(value).__name__}", argument=name)
         return [value], 1
     if not value:
         return [], 1

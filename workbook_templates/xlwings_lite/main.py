@@ -9,7 +9,7 @@
 # regenerate. It needs no loyalty_xl install: the modules below are embedded
 # and served to `import` by a small loader.
 # loyalty_xl version: 0.1.0
-# Source hash (sha256): 82b67e7f518c662f318c1ebbac883197cdfbc074d8836613be440f1fe68af1f3
+# Source hash (sha256): 082c019f7927a33c0930bbc9cb509a17cf7100fe9862074ec38aa3db2067f4c7
 # Embedded modules: loyalty_xl, loyalty_xl.errors, loyalty_xl.excel_cells,
 #   loyalty_xl.kpis, loyalty_xl.kpis._dates, loyalty_xl.kpis._inputs,
 #   loyalty_xl.kpis.customers, loyalty_xl.kpis.predictive, loyalty_xl.kpis.programme,
@@ -202,6 +202,9 @@ def rows_of(value, name: str = "range") -> tuple[list, int]:
     if value is None:
         return [], 1
     if not isinstance(value, _NESTED):
+        if hasattr(value, "__iter__") and not isinstance(value, (str, bytes, dict)):
+            raise InputError(f"{name} must be a cell or a range; got a "
+                             f"{type(value).__name__}", argument=name)
         return [value], 1
     if not value:
         return [], 1
@@ -1726,7 +1729,7 @@ import numpy as np
 from loyalty_xl.errors import InputError, LoyaltyXLError
 from loyalty_xl.kpis._dates import customer_ids as checked_ids
 from loyalty_xl.kpis._dates import to_dates
-from loyalty_xl.kpis._inputs import first_bad, quantity, to_float
+from loyalty_xl.kpis._inputs import choice, first_bad, quantity, to_float
 
 #: Length of each time unit in days ("M" is an average month of 365.25 / 12 days).
 UNITS = {"D": 1.0, "W": 7.0, "M": 365.25 / 12}
@@ -1760,10 +1763,7 @@ def _out(values, *inputs):
 
 
 def _unit_days(unit) -> float:
-    if unit not in UNITS:
-        raise InputError(f"unit must be one of {', '.join(map(repr, UNITS))}", argument="unit",
-                         value=unit, has_value=True)
-    return UNITS[unit]
+    return UNITS[choice(unit, "unit", tuple(UNITS))]
 
 
 # --- the per-customer summary ----------------------------------------------------------------
@@ -2536,6 +2536,11 @@ def predict_clv(summary, *, horizon_months=12, discount=0.0, margin=1.0, bgnbd=N
     if months > 1200:
         raise InputError("horizon_months must be at most 1200 (100 years)",
                          argument="horizon_months", value=months)
+    for name, model, kind in (("bgnbd", bgnbd, BGNBDModel),
+                              ("gamma_gamma", gamma_gamma, GammaGammaModel)):
+        if model is not None and not isinstance(model, kind):
+            raise InputError(f"{name} must be a fitted model from fit_{name}",
+                             argument=name, value=type(model).__name__, has_value=True)
     unit_days = _unit_days(summary.attrs.get("unit", "W"))
     x, tx, age = _checked_rft(summary["frequency"], summary["recency"], summary["T"],
                               broadcast=False)
@@ -4001,7 +4006,7 @@ def CLV_PREDICT(customer_ids, dates, amounts, horizon_months=12, discount=0.0, m
 '''
 
 _PACKAGES = ['loyalty_xl', 'loyalty_xl.kpis']
-_DIGEST = '82b67e7f518c662f318c1ebbac883197cdfbc074d8836613be440f1fe68af1f3'
+_DIGEST = '082c019f7927a33c0930bbc9cb509a17cf7100fe9862074ec38aa3db2067f4c7'
 
 import importlib.abc as _abc
 import importlib.util as _util
