@@ -14,6 +14,8 @@ from hypothesis import strategies as st
 from loyalty_xl.engine import analyse
 from loyalty_xl.engine import periods as P
 
+pytestmark = pytest.mark.slow  # deselect with -m "not slow" for the fast suite
+
 orders = st.lists(st.tuples(st.sampled_from("abcdef"),
                             st.dates(dt.date(2025, 1, 1), dt.date(2026, 6, 30)),
                             st.sampled_from([-5, 0, 10, 20])), min_size=1, max_size=25)

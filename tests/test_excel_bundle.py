@@ -22,6 +22,8 @@ import pytest
 from loyalty_xl import __version__, excel_bundle, udfs
 from tests.test_udfs_officejs import OfficeJS
 
+pytestmark = pytest.mark.slow  # deselect with -m "not slow" for the fast suite
+
 HARNESS = Path(__file__).with_name("bundle_harness.py")
 PACKAGES = ("numpy", "pandas", "xlwings")
 

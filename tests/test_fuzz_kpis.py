@@ -31,6 +31,8 @@ from loyalty_xl.errors import InputError, LoyaltyXLError
 from tests.conftest import FUZZ_EXAMPLES
 from tests.test_kpis_common import REGISTRY
 
+pytestmark = pytest.mark.slow  # deselect with -m "not slow" for the fast suite
+
 
 class JsNull:
     """Stand-in for Pyodide's JsNull sentinel (the library recognises it by its type name)."""

@@ -29,6 +29,8 @@ from tests.conftest import FUZZ_EXAMPLES
 from tests.test_fuzz_kpis import POOL, JsNull, print_table
 from tests.test_udfs import excel_functions
 
+pytestmark = pytest.mark.slow  # deselect with -m "not slow" for the fast suite
+
 FUNCTIONS = sorted(excel_functions())
 
 # --- What Excel sends ------------------------------------------------------------------------

@@ -32,6 +32,8 @@ from loyalty_xl.safe_text import (
 )
 from tests import hostile_files as hf
 
+pytestmark = pytest.mark.slow  # deselect with -m "not slow" for the fast suite
+
 runner = CliRunner()
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -19,6 +19,8 @@ from loyalty_xl.report import TEMPLATE_DIR
 from loyalty_xl.workbook_limits import WorkbookLimits, check_workbook
 from tests import hostile_files as hf
 
+pytestmark = pytest.mark.slow  # deselect with -m "not slow" for the fast suite
+
 
 @pytest.fixture(scope="module")
 def bombs(tmp_path_factory):
