@@ -11,9 +11,10 @@ from loyalty_xl.engine import parsing
 from loyalty_xl.engine.assembly import COLUMNS, EXTRA_COLUMNS, kpis_from_counts
 from loyalty_xl.engine.backend import Scratch, connection
 from loyalty_xl.engine.counting import Run
+from loyalty_xl.engine.csv_dialect import read_options
 from loyalty_xl.engine.quality import DataQuality
 from loyalty_xl.engine.settings import Settings
-from loyalty_xl.engine.sources import load, parse_mapping
+from loyalty_xl.engine.sources import load, lock, parse_mapping
 from loyalty_xl.errors import InputError
 
 __all__ = ["Settings", "EngineResult", "analyse", "compute_periods", "compute_cohorts",
@@ -33,7 +34,7 @@ class EngineResult:
 
 
 def compute_periods(orders, *, responses=None, spend=None, members=None, events=None,
-                    mapping=None, progress=None, **settings) -> pd.DataFrame:
+                    mapping=None, read=None, progress=None, **settings) -> pd.DataFrame:
     """One row of KPIs per period (see the module docstring for the definitions).
 
     Parameters
@@ -43,6 +44,11 @@ def compute_periods(orders, *, responses=None, spend=None, members=None, events=
     responses, spend, members, events : optional inputs, same kinds of source.
     mapping : dict or list of "column=SourceColumn", optional
         Source column names for the canonical ones.
+    read : dict, optional
+        How to read an input where the detection must be overridden, per input:
+        ``{"orders": {"encoding": "cp1252", "decimal": ",", "delimiter": ";",
+        "date_format": "dd/mm/yyyy"}}`` (or a :class:`~loyalty_xl.engine.csv_dialect.ReadOptions`
+        per input, or the command line's ``["orders:decimal=,"]``).
     **settings
         Fields of :class:`Settings`: ``period`` ("month"), ``periods`` (13), ``until``,
         ``activity_days`` (365), ``trailing_months`` (12), ``engagement_days`` (90),
@@ -55,7 +61,7 @@ def compute_periods(orders, *, responses=None, spend=None, members=None, events=
         data-quality summary as a dict.
     """
     result = analyse(orders, responses=responses, spend=spend, members=members, events=events,
-                     mapping=mapping, progress=progress, **settings)
+                     mapping=mapping, read=read, progress=progress, **settings)
     table = result.periods
     table.attrs["data_quality"] = result.quality.as_dict()
     return table
@@ -67,9 +73,10 @@ def compute_cohorts(orders, *, mapping=None, **settings) -> pd.DataFrame:
 
 
 def analyse(orders, *, responses=None, spend=None, members=None, events=None, mapping=None,
-            progress=None, con=None, **settings) -> EngineResult:
+            read=None, progress=None, con=None, **settings) -> EngineResult:
     """Run the engine: the period table, the cohort matrix and the data-quality summary."""
     config = Settings(**settings).check()
+    read = read_options(read, ["orders", "responses", "spend", "members", "events"])
     mapping = parse_mapping(mapping) if isinstance(mapping, (list, tuple)) else (mapping or {})
     step = progress or (lambda text: None)
     with contextlib.ExitStack() as stack:
@@ -80,17 +87,18 @@ def analyse(orders, *, responses=None, spend=None, members=None, events=None, ma
         stack.callback(scratch.drop)
         return _analyse(con, scratch, config, quality, step, mapping, {
             "orders": orders, "responses": responses, "spend": spend, "members": members,
-            "events": events})
+            "events": events}, read)
 
 
-def _analyse(con, scratch, config, quality, step, mapping, specs) -> EngineResult:
+def _analyse(con, scratch, config, quality, step, mapping, specs, read) -> EngineResult:
     sources = {}
     for name, spec in specs.items():
         if spec is not None:
             step(f"reading {name}")
-            sources[name] = load(con, name, spec, mapping)
+            sources[name] = load(con, name, spec, mapping, read[name])
+    lock(con)  # from here on, DuckDB can read only those inputs
     step("checking orders")
-    clean_orders, parsed_orders = parsing.orders(sources["orders"], quality, scratch)
+    clean_orders, parsed_orders = parsing.orders(sources["orders"], quality, scratch, config)
     run = Run(con, config, clean_orders, scratch)
     scratch.release(parsed_orders)  # everything after this reads the customer x period table
     step("counting customers per period")

@@ -9,19 +9,27 @@ A source is one of:
 - a pandas DataFrame;
 - an Ibis table (on the engine's connection or any other backend Ibis supports).
 
-Every table gets a ``_row`` column: the row's number as the user sees it in the source (the CSV
-line, the Excel row, the DataFrame position + 1), for the data-quality report.
+Every table gets a ``_row`` column that locates the row for the data-quality report: the Excel
+row, the DataFrame position + 1, or for a CSV file its record number, which
+:meth:`Source.where` turns into the line the record starts on (blank lines and quoted newlines
+counted).
+
+Paths are paths: a file name with ``#``, ``?``, ``*``, ``[`` or a quote reads that file and
+nothing else. DuckDB only ever sees links (or UTF-8 copies) in a private folder of the run, under
+names of our own making, and its file access is limited to that folder.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import ibis
 import pandas as pd
 
-from loyalty_xl.errors import LoyaltyXLError
+from loyalty_xl.engine.csv_dialect import ReadOptions
+from loyalty_xl.errors import FileError, InputError, LoyaltyXLError
 
 # Column contracts: required columns, then optional ones.
 CONTRACTS = {
@@ -36,12 +44,27 @@ CONTRACTS = {
 
 @dataclass
 class Source:
-    """One input, loaded: the table with canonical column names and ``_row``."""
+    """One input, loaded: the table with canonical column names and ``_row``.
+
+    ``kind`` is csv, parquet, workbook, duckdb, frame or table; ``read`` the options given for
+    it; ``detected`` what was found out about the file (encoding, delimiter; the parsing adds
+    decimal and date format); ``locate`` turns a ``_row`` into the line or row the user sees.
+    """
 
     name: str
     label: str  # how the data-quality report names it: a file name, "DataFrame", ...
     table: ibis.Table
     columns: tuple[str, ...] = field(default=())
+    kind: str = "table"
+    read: ReadOptions = field(default_factory=ReadOptions)
+    detected: dict[str, str] = field(default_factory=dict)
+    locate: Callable[[int], int] | None = None
+    notes: list[str] = field(default_factory=list)
+    delimiter: str | None = None
+
+    def where(self, row: int) -> int:
+        """The line (CSV) or row (workbook, DataFrame) of ``_row``."""
+        return self.locate(row) if self.locate is not None else int(row)
 
 
 def parse_mapping(items) -> dict[str, str]:
@@ -50,16 +73,18 @@ def parse_mapping(items) -> dict[str, str]:
     for item in items or ():
         canonical, sep, source = str(item).partition("=")
         if not sep or not canonical.strip() or not source.strip():
-            raise LoyaltyXLError("a column mapping must look like column=SourceColumn",
-                                 argument="map", value=item)
+            raise InputError("a column mapping must look like column=SourceColumn",
+                             argument="map", value=item)
         mapping[canonical.strip()] = source.strip()
     return mapping
 
 
-def load(con, name: str, spec, mapping: dict[str, str] | None = None) -> Source:
+def load(con, name: str, spec, mapping: dict[str, str] | None = None,
+         read: ReadOptions | None = None) -> Source:
     """Load input ``name`` from ``spec`` and check its columns against the contract."""
     required, optional = CONTRACTS[name]
-    table, label, offset, row_column = _read(con, name, spec)
+    src = _read(con, name, spec, read or ReadOptions())
+    table, label, row_column = src.table, src.label, "_row"
     mapping = {k: v for k, v in (mapping or {}).items() if k in required + optional}
     present = [c for c in table.columns if c != row_column]
     renames, found = {}, []
@@ -68,20 +93,25 @@ def load(con, name: str, spec, mapping: dict[str, str] | None = None) -> Source:
         match = _find(present, source_column)
         if match is None:
             if column in required:
-                raise LoyaltyXLError(
-                    f"{name} input {label} has no column {source_column!r}"
+                raise InputError(
+                    f"{name} input {label} has no column {_shown(source_column)!r}"
                     f"{f' (for {column})' if source_column != column else ''}; "
-                    f"its columns are: {', '.join(map(str, present)) or 'none'}",
+                    f"its columns are: {', '.join(map(_shown, present)) or 'none'}",
                     argument=name)
             continue
         renames[column] = match
         found.append(column)
     if name == "spend" and not {"date", "period"} & set(found):
-        raise LoyaltyXLError(f"spend input {label} needs a column 'date' or 'period'; its "
-                             f"columns are: {', '.join(map(str, present))}", argument=name)
-    row = table[row_column] + offset if row_column else ibis.row_number() + offset
-    table = table.select(**{c: table[renames[c]] for c in found}, _row=row)
-    return Source(name, label, table, tuple(found))
+        raise InputError(f"spend input {label} needs a column 'date' or 'period'; its "
+                         f"columns are: {', '.join(map(_shown, present))}", argument=name)
+    src.table = table.select(**{c: table[renames[c]] for c in found}, _row=table[row_column])
+    src.columns = tuple(found)
+    return src
+
+
+def _shown(text) -> str:
+    """A column name for a message: terminal escapes and control characters made visible."""
+    return "".join(ch if ch.isprintable() else f"\\x{ord(ch):02x}" for ch in str(text))
 
 
 def _find(present, wanted):
@@ -91,54 +121,198 @@ def _find(present, wanted):
     return lowered.get(str(wanted).strip().lower())
 
 
-def _read(con, name, spec):
-    """(table, label, offset, row column).
+WORKBOOKS = (".xlsx", ".xlsm")
+DATABASES = (".duckdb", ".db", ".ddb")
+CSVS = (".csv", ".tsv", ".txt", ".csv.gz", ".tsv.gz", ".txt.gz")
+PARQUETS = (".parquet", ".pq")
 
-    The row column, when there is one, numbers the source's rows from 0 (DuckDB's
-    file_row_number for Parquet); otherwise row_number() does. offset turns either into the
-    row as the user sees it (the CSV line, the Excel row).
+
+def resolve(text: str, name: str = "input") -> tuple[Path, str | None]:
+    """A source string -> (path, sheet or table name).
+
+    The whole string is the path when it names an existing file or folder (whatever it
+    contains: ``#``, ``?``, ``*``, ``[``, quotes). Otherwise ``#`` starts a sheet or table name
+    only after a part that is an existing workbook or database file.
+
+    >>> resolve("no/such/file.csv")
+    Traceback (most recent call last):
+    ...
+    loyalty_xl.errors.FileError: input no/such/file.csv does not exist
     """
+    path = Path(text)
+    if path.exists():
+        return path, None
+    position = text.find("#")
+    while position != -1:
+        head = Path(text[:position])
+        if head.is_file() and _suffixes(head).endswith(WORKBOOKS + DATABASES):
+            return head, text[position + 1:]
+        position = text.find("#", position + 1)
+    raise FileError(f"{name} input {text} does not exist", argument=name)
+
+
+def _suffixes(path: Path) -> str:
+    return "".join(path.suffixes[-2:]).lower()
+
+
+def _read(con, name, spec, read: ReadOptions) -> Source:
+    """The table with ``_row`` (how the user finds the row: see Source.where)."""
     if isinstance(spec, pd.DataFrame):
-        return ibis.memtable(_text_frame(spec)), "DataFrame", 1, None
+        table = ibis.memtable(_text_frame(spec))
+        return Source(name, "DataFrame", table.mutate(_row=ibis.row_number() + 1), kind="frame",
+                      read=read)
     if isinstance(spec, ibis.Table):
-        return spec, "Ibis table", 1, None
-    text = str(spec)
-    path_text, _, part = text.partition("#")
-    path = Path(path_text)
-    if not path.exists():
-        raise LoyaltyXLError(f"{name} input {path} does not exist", argument=name)
-    suffixes = "".join(path.suffixes).lower()
+        return Source(name, "Ibis table", spec.mutate(_row=ibis.row_number() + 1),
+                      kind="table", read=read)
+    path, part = resolve(str(spec), name)
+    if path.is_dir():
+        raise FileError(f"{name} input {path} is a folder, not a file", argument=name)
+    suffixes = _suffixes(path)
+    label = path.name
     try:
-        if suffixes.endswith((".csv", ".csv.gz", ".tsv", ".txt", ".tsv.gz")):
-            return (con.read_csv(str(path), all_varchar=True, header=True,
-                                 table_name=_table_name(name)), path.name, 2, None)
-        if suffixes.endswith((".parquet", ".pq")):
+        if suffixes.endswith(CSVS):
+            return _read_csv(con, name, path, read)
+        if suffixes.endswith(PARQUETS):
+            link = private_path(con, path, name, ".parquet")
             if con.name == "duckdb":  # the row number for free, without a window
-                return (con.read_parquet(str(path), table_name=_table_name(name),
-                                         file_row_number=True), path.name, 1, "file_row_number")
-            return con.read_parquet(str(path), table_name=_table_name(name)), path.name, 1, None
-        if suffixes.endswith((".xlsx", ".xlsm")):
+                table = con.read_parquet(str(link), table_name=_table_name(name),
+                                         file_row_number=True)
+                table = table.rename(_row="file_row_number").mutate(_row=ibis._._row + 1)
+            else:
+                table = con.read_parquet(str(link), table_name=_table_name(name))
+                table = table.mutate(_row=ibis.row_number() + 1)
+            return Source(name, label, table, kind="parquet", read=read)
+        if suffixes.endswith(WORKBOOKS):
             if name == "responses" and not part:
                 survey = read_survey_template(path)
                 if survey is not None:
-                    return (ibis.memtable(survey), f"{path.name} (survey template)", 0,
-                            "excel_row")
+                    table = ibis.memtable(survey).rename(_row="excel_row")
+                    return Source(name, f"{path.name} (survey template)", table,
+                                  kind="workbook", read=read)
             frame, header_row, where = read_workbook(path, part or None, name)
-            return ibis.memtable(_text_frame(frame)), f"{path.name}{where}", header_row + 1, None
-        if suffixes.endswith((".duckdb", ".db", ".ddb")):
+            table = ibis.memtable(_text_frame(frame)).mutate(
+                _row=ibis.row_number() + header_row + 1)
+            return Source(name, f"{path.name}{where}", table, kind="workbook", read=read)
+        if suffixes.endswith(DATABASES):
             if not part:
-                raise LoyaltyXLError(f"{name} input {path}: name the table, e.g. "
-                                     f"{path.name}#{name}", argument=name)
+                raise InputError(f"{name} input {path}: name the table, e.g. "
+                                 f"{path.name}#{name}", argument=name)
+            _check_duckdb_file(path, name)
             alias = _table_name(name)
-            con.attach(str(path), name=alias, read_only=True)  # read in place, no copy
-            return con.table(part, database=alias), f"{path.name}#{part}", 1, None
+            link = private_path(con, path, name, ".duckdb")
+            con.attach(str(link), name=alias, read_only=True)  # read in place, no copy
+            table = con.table(part, database=alias)
+            return Source(name, f"{path.name}#{part}", table.mutate(_row=ibis.row_number() + 1),
+                          kind="duckdb", read=read)
     except LoyaltyXLError:
         raise
     except Exception as err:  # the reader's own message, on one line
-        raise LoyaltyXLError(f"{name} input {path} could not be read: "
-                             f"{' '.join(str(err).split())[:300]}", argument=name) from None
-    raise LoyaltyXLError(f"{name} input {path}: unknown file type (use .csv, .parquet, .xlsx "
-                         "or .duckdb#table)", argument=name)
+        raise FileError(f"{name} input {path} could not be read: "
+                        f"{' '.join(str(err).split())[:300]}", argument=name) from None
+    raise FileError(f"{name} input {path}: unknown file type (use .csv, .tsv, .parquet, .xlsx "
+                    "or .duckdb#table)", argument=name)
+
+
+def _check_duckdb_file(path: Path, name: str) -> None:
+    """Only DuckDB files are attached: SQLite and others would make DuckDB load (and try to
+    download) an extension."""
+    try:
+        with open(path, "rb") as handle:
+            head = handle.read(16)
+    except OSError as err:
+        raise FileError(f"{name} input {path} cannot be read ({err.strerror})",
+                        argument=name) from None
+    if head[8:12] != b"DUCK":
+        kind = "a SQLite database" if head.startswith(b"SQLite format 3") else "not a DuckDB file"
+        raise FileError(f"{name} input {path} is {kind}; only DuckDB databases (and CSV, Parquet, "
+                        "xlsx files) are read", argument=name)
+
+
+def private_folder(con) -> Path:
+    """The run's private folder on ``con``: links to (or UTF-8 copies of) the input files, so
+    DuckDB only ever sees paths of our own making (no globbing, nothing to quote), and its
+    file access can be limited to this folder."""
+    import tempfile
+
+    from loyalty_xl.engine.backend import no_extensions
+
+    holder = getattr(con, "_loyalty_xl_inputs", None)
+    if holder is None:
+        holder = tempfile.TemporaryDirectory(prefix="loyalty-xl-inputs-")
+        con._loyalty_xl_inputs, con._loyalty_xl_files = holder, []
+        no_extensions(con)
+    return Path(holder.name)
+
+
+def lock(con) -> None:
+    """After the inputs are loaded: the engine's DuckDB may touch nothing but them."""
+    from loyalty_xl.engine.backend import restrict_file_access
+
+    folder = private_folder(con)
+    restrict_file_access(con, folder, con._loyalty_xl_files)
+
+
+def private_path(con, path: Path, name: str, suffix: str) -> Path:
+    """A link in the private folder to ``path`` (a copy where links are not allowed)."""
+    import os
+    import shutil
+
+    link = private_folder(con) / f"{_table_name(name)}{suffix}"
+    target = path.resolve()
+    con._loyalty_xl_files.append(target)
+    for make in (os.symlink, os.link, shutil.copyfile):
+        try:
+            make(target, link)
+            return link
+        except OSError:
+            continue
+    raise FileError(f"{name} input {path} cannot be read (no link or copy possible)",
+                    argument=name)
+
+
+RECORD = "_loyalty_record"
+
+
+def _read_csv(con, name, path: Path, read: ReadOptions) -> Source:
+    import duckdb
+
+    from loyalty_xl.engine.csv_dialect import first_bad_record, open_csv, read_csv_sql
+
+    folder = private_folder(con)
+    stem = _table_name(name)
+    csv_file = open_csv(path, read, folder, stem, label=f"{name} input {path.name}")
+    if csv_file.path == path:
+        csv_file.path = private_path(con, path, name, ".csv")
+    if con.name != "duckdb":
+        raise InputError(f"{name} input {path.name}: CSV files are read on the embedded DuckDB; "
+                         "pass a table of your backend instead", argument=name)
+    view = _table_name(name)
+    query = read_csv_sql(csv_file, RECORD)
+    try:
+        con.con.execute(f'CREATE TEMP VIEW "{view}" AS {query}').fetchall()
+    except duckdb.Error as err:
+        raise _csv_error(name, path, csv_file, err) from None
+    table = con.table(view).rename(_row=RECORD)
+    detected = {"encoding": csv_file.encoding, "delimiter": csv_file.delimiter_name}
+    return Source(name, path.name, table, kind="csv", read=read, detected=detected,
+                  locate=csv_file.lines.line, notes=list(csv_file.notes),
+                  delimiter=csv_file.delimiter)
+
+
+def _csv_error(name, path, csv_file, err):
+    from loyalty_xl.engine.csv_dialect import first_bad_record
+
+    bad = first_bad_record(csv_file)
+    if bad is not None:
+        line, found, text = bad
+        if found is None:
+            return FileError(f"{name} input {path.name}, line {line}: cannot be read ({text})",
+                             argument=name)
+        return FileError(f"{name} input {path.name}, line {line}: {found} fields where the "
+                         f"header has {len(csv_file.header)} (delimiter "
+                         f"{csv_file.delimiter_name}); got {_shown(text[:80])}", argument=name)
+    first = " ".join(str(err).split("\n")[0].split())[:200]
+    return FileError(f"{name} input {path.name} could not be read: {first}", argument=name)
 
 
 _counter = iter(range(1, 1 << 62))
