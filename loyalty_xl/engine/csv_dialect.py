@@ -375,8 +375,7 @@ def _sample(target: Path) -> str:
     with open(target, "rb") as raw:
         data = raw.read(SNIFF_BYTES)
     text = data.decode("utf-8", errors="ignore")
-    if text.startswith("\ufeff"):
-        text = text[1:]
+    text = text.removeprefix("\ufeff")
     return text
 
 

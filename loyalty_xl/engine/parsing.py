@@ -15,7 +15,7 @@ from loyalty_xl.engine.backend import Scratch
 from loyalty_xl.engine.quality import EXAMPLES, DataQuality, InputQuality
 from loyalty_xl.engine.settings import Settings
 from loyalty_xl.engine.sources import Source
-from loyalty_xl.errors import InputError
+from loyalty_xl.errors import InputError, LoyaltyXLError
 from loyalty_xl.kpis.survey import CES_SCALES, CSAT_SCALES
 
 CLI_METRICS = ("cli_recommend", "cli_buy_again", "cli_other_products")
@@ -34,7 +34,8 @@ LAST_DAY = f"{P.LAST_YEAR}-12-31"
 
 # Numbers: currency symbols and codes, spaces (also no-break) and apostrophes (Swiss thousands)
 # are removed, then the shape of what is left says which separator is the decimal one.
-CURRENCY = r"[\s\x{00a0}\x{202f}'€$£¥₹]|^(?:EUR|USD|GBP|CHF|JPY|SEK|NOK|DKK|PLN|CZK|HUF|CAD|AUD|NZD)|(?:EUR|USD|GBP|CHF|JPY|SEK|NOK|DKK|PLN|CZK|HUF|CAD|AUD|NZD)$"
+CODES = "EUR|USD|GBP|CHF|JPY|SEK|NOK|DKK|PLN|CZK|HUF|CAD|AUD|NZD"
+CURRENCY = rf"[\s\x{{00a0}}\x{{202f}}'€$£¥₹]|^(?:{CODES})|(?:{CODES})$"
 A_COMMA = r"^[+-]?[1-9]\d{0,2},\d{3}$"  # 1,234: thousands (1234) or decimal comma (1.234)
 POINT_GROUPED = r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$"  # 1,234,567.89
 COMMA_FORM = r"^[+-]?(\d{1,3}(\.\d{3})+|\d+)?,\d+$"  # 1.234,56 or 12,50
@@ -179,6 +180,18 @@ class Columns:
         self.src, self.dates, self.numbers = src, dates, numbers
         self.order = src.read.date_format
         self.decimal = src.read.decimal
+
+    def keep(self, scratch: Scratch, table, **other):
+        """Stage 1 kept as a scratch table: the one pass over the source (whose reader errors,
+        e.g. a CSV row with too many fields, become one-line errors naming the line)."""
+        try:
+            return scratch.keep(self.stage1(table, **other))
+        except LoyaltyXLError:
+            raise
+        except Exception as err:
+            if self.src.explain is None:
+                raise
+            raise self.src.explain(err) from None
 
     def stage1(self, table, **other):
         """The first selection: other columns as given, plus every candidate reading."""
@@ -466,7 +479,7 @@ def orders(src: Source, quality: DataQuality, scratch: Scratch, config: Settings
     other = dict(cid=_text(t.customer_id))
     if "order_id" in src.columns:
         other["order_id"] = _text(t.order_id)
-    stage = scratch.keep(cols.stage1(t, **other, raw_id=_missing_raw(t.customer_id)))
+    stage = cols.keep(scratch, t, **other, raw_id=_missing_raw(t.customer_id))
     cols.decide(stage)
     day, amount = cols.day(stage, "day"), cols.number(stage, "amount")
     columns = dict(cid=stage.cid, day=day, amount=amount, _row=stage._row)
@@ -529,7 +542,7 @@ def responses(src: Source, config: Settings, quality: DataQuality, scratch: Scra
         else ibis.null("string")
     other["segment"] = _text(t.segment.cast("string")) if "segment" in src.columns \
         else ibis.null("string")
-    stage = scratch.keep(cols.stage1(t, **other))
+    stage = cols.keep(scratch, t, **other)
     cols.decide(stage)
     weight = cols.number(stage, "weight") if "weight" in src.columns else ibis.literal(1.0)
     parsed = stage.select(
@@ -597,7 +610,7 @@ def spend(src: Source, quality: DataQuality, scratch: Scratch):
     other["kind"] = ibis.coalesce(ibis.cases((kind == "", ibis.null("string")), else_=kind),
                                   "marketing")
     other["raw_kind"] = _raw(t.kind) if "kind" in src.columns else ibis.literal("")
-    stage = scratch.keep(cols.stage1(t, **other))
+    stage = cols.keep(scratch, t, **other)
     cols.decide(stage)
     if "date" in src.columns:
         day, raw_day = cols.day(stage, "day"), cols.raw(stage, "day")
@@ -626,8 +639,7 @@ def spend(src: Source, quality: DataQuality, scratch: Scratch):
 def members(src: Source, quality: DataQuality, scratch: Scratch):
     t = src.table
     cols = Columns(src, {"joined": t.joined_at}, {})
-    stage = scratch.keep(cols.stage1(t, cid=_text(t.customer_id),
-                                     raw_id=_missing_raw(t.customer_id)))
+    stage = cols.keep(scratch, t, cid=_text(t.customer_id), raw_id=_missing_raw(t.customer_id))
     cols.decide(stage)
     parsed = stage.select(cid=stage.cid, joined=cols.day(stage, "joined"), _row=stage._row,
                           raw_id=stage.raw_id, raw_day=cols.raw(stage, "joined"))
@@ -653,8 +665,8 @@ def events(src: Source, quality: DataQuality, scratch: Scratch):
     mapped = ibis.cases(*[(kind == k, v) for k, v in EVENT_KINDS.items()],
                         else_=ibis.null("string"))
     cols = Columns(src, {"day": t.date}, {"points": t.points})
-    stage = scratch.keep(cols.stage1(t, cid=_text(t.customer_id), kind=mapped,
-                                     raw_id=_missing_raw(t.customer_id), raw_kind=_raw(t.kind)))
+    stage = cols.keep(scratch, t, cid=_text(t.customer_id), kind=mapped,
+                      raw_id=_missing_raw(t.customer_id), raw_kind=_raw(t.kind))
     cols.decide(stage)
     parsed = stage.select(cid=stage.cid, day=cols.day(stage, "day"), kind=stage.kind,
                           points=cols.number(stage, "points"), _row=stage._row,

@@ -74,7 +74,8 @@ class InputQuality:
                                       for row, value in self.examples[reason])
                     text += f" ({shown})"
                 parts.append(text)
-            line += f", {self.rows_excluded:,} excluded ({('; ' if examples else ', ').join(parts)})"
+            joined = ("; " if examples else ", ").join(parts)
+            line += f", {self.rows_excluded:,} excluded ({joined})"
         return line
 
 
@@ -92,9 +93,9 @@ class DataQuality:
         return sum(i.rows_excluded for i in self.inputs)
 
     def table(self) -> pd.DataFrame:
-        """One row per input and reason (reason "" for inputs without exclusions); the columns
-        encoding, delimiter, decimal and date_format say how the input was read ("" where it
-        does not apply)."""
+        """One row per input and reason (reason "" for inputs without exclusions); the last
+        columns, encoding, delimiter, decimal and date_format, say how the input was read (""
+        where it does not apply)."""
         rows = []
         read_columns = [k.replace(" ", "_") for k in READ_KEYS]
         for item in self.inputs:
@@ -103,11 +104,12 @@ class DataQuality:
                 examples = "; ".join(f"{item.unit} {row}: {value}" for row, value in
                                      item.examples.get(reason, []))
                 rows.append({"input": item.name, "source": item.label,
-                             **{k.replace(" ", "_"): item.read.get(k, "") for k in READ_KEYS},
                              "rows_read": item.rows_read, "rows_used": item.rows_used,
-                             "reason": reason, "rows_excluded": count, "examples": examples})
-        return pd.DataFrame(rows, columns=["input", "source", *read_columns, "rows_read",
-                                           "rows_used", "reason", "rows_excluded", "examples"])
+                             "reason": reason, "rows_excluded": count, "examples": examples,
+                             **{k.replace(" ", "_"): item.read.get(k, "") for k in READ_KEYS}})
+        return pd.DataFrame(rows, columns=["input", "source", "rows_read", "rows_used",
+                                           "reason", "rows_excluded", "examples",
+                                           *read_columns])
 
     def notes(self) -> list[str]:
         return [f"{item.name}: {note}" for item in self.inputs for note in item.notes]

@@ -61,6 +61,7 @@ class Source:
     locate: Callable[[int], int] | None = None
     notes: list[str] = field(default_factory=list)
     delimiter: str | None = None
+    explain: Callable[[Exception], Exception] | None = None  # a reader error, in our words
 
     def where(self, row: int) -> int:
         """The line (CSV) or row (workbook, DataFrame) of ``_row``."""
@@ -276,7 +277,7 @@ RECORD = "_loyalty_record"
 def _read_csv(con, name, path: Path, read: ReadOptions) -> Source:
     import duckdb
 
-    from loyalty_xl.engine.csv_dialect import first_bad_record, open_csv, read_csv_sql
+    from loyalty_xl.engine.csv_dialect import open_csv, read_csv_sql
 
     folder = private_folder(con)
     stem = _table_name(name)
@@ -296,7 +297,8 @@ def _read_csv(con, name, path: Path, read: ReadOptions) -> Source:
     detected = {"encoding": csv_file.encoding, "delimiter": csv_file.delimiter_name}
     return Source(name, path.name, table, kind="csv", read=read, detected=detected,
                   locate=csv_file.lines.line, notes=list(csv_file.notes),
-                  delimiter=csv_file.delimiter)
+                  delimiter=csv_file.delimiter,
+                  explain=lambda err: _csv_error(name, path, csv_file, err))
 
 
 def _csv_error(name, path, csv_file, err):
@@ -310,7 +312,7 @@ def _csv_error(name, path, csv_file, err):
                              argument=name)
         return FileError(f"{name} input {path.name}, line {line}: {found} fields where the "
                          f"header has {len(csv_file.header)} (delimiter "
-                         f"{csv_file.delimiter_name}); got {_shown(text[:80])}", argument=name)
+                         f"{csv_file.delimiter_name}); got {_shown(text[:80])!r}", argument=name)
     first = " ".join(str(err).split("\n")[0].split())[:200]
     return FileError(f"{name} input {path.name} could not be read: {first}", argument=name)
 

@@ -297,7 +297,7 @@ class _Filler:
     def _quality(self, ws, anchor):
         from openpyxl.utils import get_column_letter
 
-        table = self.result.quality.table()
+        table = self.result.quality.table().iloc[:, :7]  # without how inputs were read
         header = self.t["quality_columns"]
         rows = [[("" if pd.isna(v) else v) for v in row] for row in table.itertuples(index=False)]
         r0, c0 = self._block_rows(ws, anchor, header, rows,
