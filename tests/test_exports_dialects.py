@@ -253,7 +253,7 @@ def test_any_frame_in_a_random_dialect_reads_back_equal(tmp_path_factory, rows, 
                                                         encoding, german, dotted, blank):
     import contextlib
 
-    from loyalty_xl.engine.backend import Scratch, connection
+    from loyalty_xl.engine.backend import connection
     from loyalty_xl.engine.parsing import Columns
     from loyalty_xl.engine.sources import load
 
@@ -269,14 +269,10 @@ def test_any_frame_in_a_random_dialect_reads_back_equal(tmp_path_factory, rows, 
     with contextlib.ExitStack() as stack:
         con = connection(None, "1GB", stack)
         src = load(con, "orders", str(path), None, read)
-        scratch = Scratch(con)
-        stack.callback(scratch.drop)
         t = src.table
-        cols = Columns(src, {"day": t.order_date}, {"amount": t.amount})
-        kept = scratch.keep(cols.stage1(t, cid=t.customer_id))
-        cols.decide(kept)
-        back = kept.select(cid=kept.cid, day=cols.day(kept, "day"), _row=kept._row,
-                           amount=cols.number(kept, "amount")).order_by("_row").execute()
+        cols = Columns(src, {"day": t.order_date}, {"amount": t.amount}).decide()
+        back = t.select(cid=t.customer_id, day=cols.day("day"), _row=t._row,
+                        amount=cols.number("amount")).order_by("_row").execute()
     assert back["cid"].tolist() == ("id " + frame.customer_id).tolist()
     assert [pd.Timestamp(d).date() for d in back["day"]] == frame["order_date"].tolist()
     assert np.allclose(back["amount"].to_numpy(), frame["amount"].to_numpy(), rtol=0, atol=1e-9)

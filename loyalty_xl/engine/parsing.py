@@ -142,10 +142,13 @@ def _number_parts(column, *, decimal=None):
     return dict(v=v, t=t, value=value, paren=paren, cls=cls)
 
 
-def _number_values(table, prefix, decimal):
-    """Stage 2 of a number column: the candidates from the class (see _number_parts)."""
-    cls, t, value = table[f"{prefix}__cls"], table[f"{prefix}__t"], table[f"{prefix}__value"]
-    sign = ibis.cases((table[f"{prefix}__paren"], -1.0), else_=1.0)
+def _number_values(parts, decimal):
+    """A number column's readings from its parts (see _number_parts): ``p`` with a decimal
+    point, ``c`` with a decimal comma (the ones ``decimal`` asks for; both when None)."""
+    if "t" not in parts:  # a numeric column
+        return {"p": parts["p"], "c": parts["c"]}
+    cls, t, value = parts["cls"], parts["t"], parts["value"]
+    sign = ibis.cases((parts["paren"], -1.0), else_=1.0)
     out = {}
     if decimal in (None, "."):
         out["p"] = ibis.cases(
@@ -167,94 +170,52 @@ def _usable(value):
 
 
 class Columns:
-    """The typed columns of one input, parsed in one pass over the source.
+    """The typed date and number columns of one input.
 
-    ``dates`` and ``numbers`` map an output name to the source column. Stage 1 (one scan of
-    the source, kept as a scratch table) computes every reading a value can have; the column's
-    format is then decided from all its values (a small aggregate over the scratch table);
-    stage 2 picks the reading. A value that could be excluded under the chosen format keeps its
-    text (``raw``) for the data-quality examples; the others need not.
+    ``dates`` and ``numbers`` map an output name to a source column. :meth:`decide` settles
+    each column's format from ALL its values in one aggregate pass (classes only: which
+    separators and date shapes occur, and which slash dates fit only one order), honouring the
+    input's ReadOptions; :meth:`day` and :meth:`number` then parse every value once, with that
+    format, in the same query that checks and keeps the rows. :meth:`raw` is a value's text
+    where it is excluded (unusable under the chosen format), else null.
     """
 
     def __init__(self, src: Source, dates: dict, numbers: dict):
         self.src, self.dates, self.numbers = src, dates, numbers
         self.order = src.read.date_format
         self.decimal = src.read.decimal
+        self.chosen = {}
+        serial = src.kind == "workbook"
+        self.date_parts = {n: _day_parts(c, order=self.order, serial=serial)
+                           for n, c in dates.items()}
+        self.number_parts = {n: _number_parts(c, decimal=self.decimal)
+                             for n, c in numbers.items()}
 
-    def keep(self, scratch: Scratch, table, **other):
-        """Stage 1 kept as a scratch table: the one pass over the source (whose reader errors,
-        e.g. a CSV row with too many fields, become one-line errors naming the line)."""
-        try:
-            return scratch.keep(self.stage1(table, **other))
-        except LoyaltyXLError:
-            raise
-        except Exception as err:
-            if self.src.explain is None:
-                raise
-            raise self.src.explain(err) from None
-
-    def stage1(self, table, **other):
-        """The first selection: other columns as given, plus every candidate reading."""
-        first = {}
-        for name, column in self.dates.items():
-            parts = _day_parts(column, order=self.order, serial=self.src.kind == "workbook")
-            first.update({f"{name}__{k}": e for k, e in parts.items()})
-        for name, column in self.numbers.items():
-            parts = _number_parts(column, decimal=self.decimal)
-            first.update({f"{name}__{k}": e for k, e in parts.items()})
-        step = table.select(**other, _row=table._row, **first)
-        keep = [c for c in other] + ["_row"]
-        second = {}
-        for name in self.dates:
-            keep.append(f"{name}__cls")
-            cands = [c for c in ("a", "dmy", "mdy") if f"{name}__{c}" in step.columns]
-            for c in cands:
-                keep.append(f"{name}__{c}")
-            ok = ibis.coalesce(*[step[f"{name}__{c}"] for c in cands])
-            bad = ok.isnull() | ~_in_years(ok)
-            second[f"{name}__raw"] = ibis.cases((bad, step[f"{name}__v"]),
-                                                else_=ibis.null("string"))
-        for name in self.numbers:
-            keep.append(f"{name}__cls")
-            if f"{name}__t" in step.columns:
-                values = _number_values(step, name, self.decimal)
-            else:
-                values = {k: step[f"{name}__{k}"] for k in ("p", "c")
-                          if self.decimal is None or k == {".": "p", ",": "c"}[self.decimal]}
-            second.update({f"{name}__{k}": e for k, e in values.items()})
-            # The text is kept where the reading that can be chosen is unusable: a value with
-            # a decimal point is read with a point (or the column is refused), one with a
-            # decimal comma with a comma; the others either way.
-            cls = step[f"{name}__cls"]
-            if len(values) == 2:
-                risky = ibis.cases((cls == POINT, ~_usable(values["p"])),
-                                   (cls == COMMA, ~_usable(values["c"])),
-                                   else_=~_usable(values["p"]) | ~_usable(values["c"]))
-            else:
-                risky = ~_usable(next(iter(values.values())))
-            second[f"{name}__raw"] = ibis.cases((_blank(step[f"{name}__v"]), ibis.null("string")),
-                                                (risky, step[f"{name}__v"]),
-                                                else_=ibis.null("string"))
-        return step.select(*keep, **second)
-
-    def decide(self, kept):
+    def decide(self):
         """Decide every column's format from all its values; record it in ``src.detected``."""
         aggs = {}
-        for name in self.dates:
-            cls = kept[f"{name}__cls"]
+        for name, parts in self.date_parts.items():
             for code in (ISO, DOTTED, SLASHED, SERIAL):
-                aggs[f"{name}_{code}"] = (cls == code).sum()
-            if f"{name}__dmy" in kept.columns and f"{name}__mdy" in kept.columns:
-                dmy, mdy = kept[f"{name}__dmy"], kept[f"{name}__mdy"]
+                aggs[f"{name}_{code}"] = (parts["cls"] == code).sum()
+            if "dmy" in parts and "mdy" in parts:
+                dmy, mdy = parts["dmy"], parts["mdy"]
                 aggs[f"{name}_dmy_only"] = (dmy.notnull() & mdy.isnull()).sum()
                 aggs[f"{name}_mdy_only"] = (mdy.notnull() & dmy.isnull()).sum()
-        for name in self.numbers:
-            cls = kept[f"{name}__cls"]
-            for code in (POINT, COMMA, LIKE_1_234, LIKE_1C234):
-                aggs[f"{name}_{code}"] = (cls == code).sum()
-        counts = {k: int(v or 0) for k, v in kept.agg(**aggs).execute().iloc[0].items()} \
-            if aggs else {}
-        self.chosen = {}
+        for name, parts in self.number_parts.items():
+            if "t" in parts and self.decimal is None:
+                for code in (POINT, COMMA, LIKE_1_234, LIKE_1C234):
+                    aggs[f"{name}_{code}"] = (parts["cls"] == code).sum()
+        counts = {}
+        if aggs:
+            try:
+                row = self.src.table.agg(**aggs).execute().iloc[0]
+            except LoyaltyXLError:
+                raise
+            except Exception as err:
+                if self.src.explain is None:
+                    raise
+                raise self.src.explain(err) from None
+            counts = {k: int(v) if v == v and v is not None else 0 for k, v in row.items()}
         shown_dates = []
         for name, column in self.dates.items():
             order = self.order
@@ -265,20 +226,22 @@ class Columns:
                 elif mdy and not dmy:
                     order = "mdy"
                 else:
-                    self._ask_date_order(kept, name, column, both=bool(dmy and mdy))
+                    self._ask_date_order(name, column, both=bool(dmy and mdy))
             self.chosen[name] = order
             for code in (ISO, DOTTED, SLASHED, SERIAL):
                 if counts.get(f"{name}_{code}"):
                     shown_dates.append(ORDER_NAMES[order] if code == SLASHED
                                        else DATE_NAMES[code])
+            if not counts and order:
+                shown_dates.append(ORDER_NAMES[order])
         decimals = []
         for name, column in self.numbers.items():
             decimal = self.decimal
-            if decimal is None:
+            if decimal is None and f"{name}_{POINT}" in counts:
                 point, comma = counts[f"{name}_{POINT}"], counts[f"{name}_{COMMA}"]
                 alike = counts[f"{name}_{LIKE_1_234}"] + counts[f"{name}_{LIKE_1C234}"]
                 if point and comma and point == comma:
-                    self._ask_decimal(kept, name, column, mixed=True)
+                    self._ask_decimal(name, column, mixed=True)
                 elif point and comma:  # the minority is excluded, and counted
                     decimal = "." if point > comma else ","
                 elif point:
@@ -290,79 +253,98 @@ class Columns:
                     # decimal separator, and ',' where '.' is.
                     decimal = {";": ",", ",": "."}.get(self.src.delimiter)
                     if decimal is None:
-                        self._ask_decimal(kept, name, column, mixed=False)
+                        self._ask_decimal(name, column, mixed=False)
                     self.src.notes.append(
                         f"{_column_name(column)}: values like 1.234 read with decimal "
                         f"{decimal!r} (the file's delimiter is {self.src.delimiter!r}); "
-                        "override with --read " f"{self.src.name}:decimal=")
-            self.chosen[name] = decimal
-            if decimal is not None and (counts[f"{name}_{POINT}"] or counts[f"{name}_{COMMA}"]
-                                        or counts[f"{name}_{LIKE_1_234}"]
-                                        or counts[f"{name}_{LIKE_1C234}"] or self.decimal):
+                        f"override with --read {self.src.name}:decimal=")
+                if decimal is not None:
+                    decimals.append(decimal)
+            elif decimal is not None:
                 decimals.append(decimal)
+            self.chosen[name] = decimal
         if self.dates:
             self.src.detected["date format"] = " + ".join(dict.fromkeys(shown_dates)) or "-"
         if self.numbers:
             self.src.detected["decimal"] = "/".join(dict.fromkeys(decimals)) or "-"
+        return self
 
-    def day(self, kept, name):
-        order = self.chosen.get(name)
-        a = kept[f"{name}__a"]
+    def day(self, name):
+        parts, order = self.date_parts[name], self.chosen.get(name)
         if order in ("dmy", "mdy"):
-            return ibis.cases((kept[f"{name}__cls"] == SLASHED, kept[f"{name}__{order}"]),
-                              else_=a)
-        return a
+            return ibis.cases((parts["cls"] == SLASHED, parts[order]), else_=parts["a"])
+        return parts["a"]
 
-    def number(self, kept, name):
-        decimal = self.chosen.get(name)
-        return kept[f"{name}__c"] if decimal == "," else kept[f"{name}__p"]
+    def number(self, name):
+        values = _number_values(self.number_parts[name], self.chosen.get(name))
+        return values["c"] if self.chosen.get(name) == "," else values["p"]
 
-    def raw(self, kept, name):
-        return kept[f"{name}__raw"]
+    def raw(self, name):
+        """The text of a value that is excluded under the chosen format (else null)."""
+        if name in self.date_parts:
+            day = self.day(name)
+            bad = day.isnull() | ~_in_years(day)
+            v = self.date_parts[name]["v"]
+        else:
+            value = self.number(name)
+            bad = ~_usable(value) | value.isinf()
+            v = self.number_parts[name]["v"]
+        return ibis.cases((bad & ~_blank(v), v), else_=ibis.null("string"))
 
-    def _example(self, kept, name, condition):
-        """(line, text) of the first row where ``condition`` holds (from the source)."""
-        rows = kept.filter(condition).order_by("_row").select("_row").limit(1).execute()
+    def _example(self, condition, column):
+        """(line, text) of the first row where ``condition`` holds."""
+        source = self.src.table
+        rows = source.filter(condition).order_by("_row").select(
+            "_row", v=column.cast("string")).limit(1).execute()
         if not len(rows):
             return None, None
-        row = int(rows["_row"][0])
-        source = self.src.table
-        column = self.dates.get(name, self.numbers.get(name))
-        value = source.filter(source._row == row).select(v=column.cast("string")).execute()
-        return self.src.where(row), (value["v"][0] if len(value) else None)
+        return self.src.where(int(rows["_row"][0])), rows["v"][0]
 
     def _where(self, column, line):
         unit = "line" if self.src.kind == "csv" else "row"
         return f"{self.src.name} input {self.src.label}, column {_column_name(column)}, " \
                f"{unit} {line}"
 
-    def _ask_date_order(self, kept, name, column, both):
-        dmy, mdy = kept[f"{name}__dmy"], kept[f"{name}__mdy"]
+    def _ask_date_order(self, name, column, both):
+        dmy, mdy = self.date_parts[name]["dmy"], self.date_parts[name]["mdy"]
         if both:
-            line, value = self._example(kept, name, dmy.notnull() & mdy.isnull())
-            line2, value2 = self._example(kept, name, mdy.notnull() & dmy.isnull())
+            line, value = self._example(dmy.notnull() & mdy.isnull(), column)
+            line2, value2 = self._example(mdy.notnull() & dmy.isnull(), column)
             what = (f"has dates that are only dd/mm/yyyy ({value!r}) and others only "
                     f"mm/dd/yyyy ({value2!r} at {line2})")
         else:
-            line, value = self._example(kept, name, dmy.notnull() & mdy.notnull())
+            line, value = self._example(dmy.notnull() & mdy.notnull(), column)
             what = f"has dates that fit both dd/mm/yyyy and mm/dd/yyyy; got {value!r}"
         raise InputError(f"{self._where(column, line)}: {what}; say which with --read "
                          f"{self.src.name}:date_format=dd/mm/yyyy (or mm/dd/yyyy)",
                          argument=self.src.name)
 
-    def _ask_decimal(self, kept, name, column, mixed):
-        cls = kept[f"{name}__cls"]
+    def _ask_decimal(self, name, column, mixed):
+        cls = self.number_parts[name]["cls"]
         if mixed:
-            line, value = self._example(kept, name, cls == POINT)
-            line2, value2 = self._example(kept, name, cls == COMMA)
+            line, value = self._example(cls == POINT, column)
+            line2, value2 = self._example(cls == COMMA, column)
             what = (f"mixes a decimal point ({value!r}) and a decimal comma ({value2!r} at "
-                    f"{line2})")
+                    f"{line2}) as often")
         else:
-            line, value = self._example(kept, name, cls.isin([LIKE_1_234, LIKE_1C234]))
+            line, value = self._example(cls.isin([LIKE_1_234, LIKE_1C234]), column)
             what = f"has numbers like {value!r} that read either as thousands or as decimals"
         raise InputError(f"{self._where(column, line)}: {what}; say which is the decimal "
                          f"separator with --read {self.src.name}:decimal=, (or .)",
                          argument=self.src.name)
+
+
+def _keep(src: Source, scratch: Scratch, expr):
+    """Keep the parsed rows (the one pass over the source; a reader error, e.g. a CSV row with
+    too many fields, becomes a one-line error naming the line)."""
+    try:
+        return scratch.keep(expr)
+    except LoyaltyXLError:
+        raise
+    except Exception as err:
+        if src.explain is None:
+            raise
+        raise src.explain(err) from None
 
 
 def _column_name(column) -> str:
@@ -476,17 +458,13 @@ def check_period(item: InputQuality, config: Settings) -> None:
 def orders(src: Source, quality: DataQuality, scratch: Scratch, config: Settings | None = None):
     t = src.table
     cols = Columns(src, {"day": t.order_date}, {"amount": t.amount})
-    other = dict(cid=_text(t.customer_id))
+    cols.decide()
+    columns = dict(cid=_text(t.customer_id), day=cols.day("day"), amount=cols.number("amount"),
+                   _row=t._row)
     if "order_id" in src.columns:
-        other["order_id"] = _text(t.order_id)
-    stage = cols.keep(scratch, t, **other, raw_id=_missing_raw(t.customer_id))
-    cols.decide(stage)
-    day, amount = cols.day(stage, "day"), cols.number(stage, "amount")
-    columns = dict(cid=stage.cid, day=day, amount=amount, _row=stage._row)
-    if "order_id" in src.columns:
-        columns["order_id"] = stage.order_id
-    parsed = stage.select(**columns, raw_id=stage.raw_id, raw_date=cols.raw(stage, "day"),
-                          raw_amount=cols.raw(stage, "amount"))
+        columns["order_id"] = _text(t.order_id)
+    parsed = t.select(**columns, raw_id=_missing_raw(t.customer_id), raw_date=cols.raw("day"),
+                      raw_amount=cols.raw("amount"))
     checks = [(parsed.cid.isnull(), "missing customer id", parsed.raw_id),
               (parsed.day.isnull(), "unparseable order date", parsed.raw_date),
               (~_in_years(parsed.day), f"order date before {P.FIRST_YEAR} or after "
@@ -496,16 +474,21 @@ def orders(src: Source, quality: DataQuality, scratch: Scratch, config: Settings
                parsed.raw_amount),
               (parsed.amount.abs() > MAX_NUMBER, "amount beyond 10^15", parsed.raw_amount)]
     parsed = _reasons(parsed, checks)
-    if "order_id" in src.columns and _has_duplicates(parsed.filter(parsed.reason.isnull()),
-                                                      "order_id"):
-        first = ibis.row_number().over(group_by=[parsed.order_id, parsed.reason.isnull()],
-                                       order_by=parsed._row)
-        duplicate = parsed.reason.isnull() & parsed.order_id.notnull() & (first > 0)
-        parsed = parsed.mutate(
-            reason=ibis.cases((duplicate, "duplicate order id"), else_=parsed.reason),
-            raw=ibis.cases((duplicate, parsed.order_id.cast("string")), else_=parsed.raw))
-    parsed = scratch.keep(parsed.select("cid", "day", "amount", "_row", "reason", "raw"))
-    scratch.release(stage)
+    keep = ["cid", "day", "amount", "_row", "reason", "raw"]
+    if "order_id" in src.columns:  # the one pass; duplicates are looked for in what it kept
+        parsed = _keep(src, scratch, parsed.select(*keep, "order_id"))
+        if _has_duplicates(parsed.filter(parsed.reason.isnull()), "order_id"):
+            first = ibis.row_number().over(group_by=[parsed.order_id, parsed.reason.isnull()],
+                                           order_by=parsed._row)
+            duplicate = parsed.reason.isnull() & parsed.order_id.notnull() & (first > 0)
+            marked = parsed.mutate(
+                reason=ibis.cases((duplicate, "duplicate order id"), else_=parsed.reason),
+                raw=ibis.cases((duplicate, parsed.order_id.cast("string")), else_=parsed.raw))
+            kept = scratch.keep(marked.select(*keep))
+            scratch.release(parsed)
+            parsed = kept
+    else:
+        parsed = _keep(src, scratch, parsed.select(*keep))
     refunds = parsed.filter(_.reason.isnull() & (_.amount < 0)).agg(
         n=_.count(), total=_.amount.sum()).execute()
     notes = []
@@ -537,20 +520,18 @@ def responses(src: Source, config: Settings, quality: DataQuality, scratch: Scra
         numbers["weight"] = t.weight
     cols = Columns(src, {"day": t.answered_at}, numbers)
     has_respondent = "respondent_id" in src.columns
-    other = dict(metric=t.metric.cast("string").strip().lower(), raw_metric=_raw(t.metric))
-    other["respondent"] = _text(t.respondent_id).cast("string") if has_respondent \
+    cols.decide()
+    respondent = _text(t.respondent_id).cast("string") if has_respondent \
         else ibis.null("string")
-    other["segment"] = _text(t.segment.cast("string")) if "segment" in src.columns \
+    segment = _text(t.segment.cast("string")) if "segment" in src.columns \
         else ibis.null("string")
-    stage = cols.keep(scratch, t, **other)
-    cols.decide(stage)
-    weight = cols.number(stage, "weight") if "weight" in src.columns else ibis.literal(1.0)
-    parsed = stage.select(
-        day=cols.day(stage, "day"), metric=stage.metric, score=cols.number(stage, "score"),
-        _row=stage._row, respondent=stage.respondent, weight=weight, segment=stage.segment,
-        raw_date=cols.raw(stage, "day"), raw_metric=stage.raw_metric,
-        raw_score=cols.raw(stage, "score"),
-        raw_weight=cols.raw(stage, "weight") if "weight" in src.columns else ibis.literal(""))
+    weight = cols.number("weight") if "weight" in src.columns else ibis.literal(1.0)
+    parsed = t.select(
+        day=cols.day("day"), metric=t.metric.cast("string").strip().lower(),
+        score=cols.number("score"), _row=t._row, respondent=respondent, weight=weight,
+        segment=segment, raw_date=cols.raw("day"), raw_metric=_raw(t.metric),
+        raw_score=cols.raw("score"),
+        raw_weight=cols.raw("weight") if "weight" in src.columns else ibis.literal(""))
     low_high = {"nps": (0, 10), "csat": CSAT_SCALES[config.csat_scale][:2],
                 "ces": CES_SCALES[config.ces_scale][:2],
                 **{m: (1, 6) for m in CLI_METRICS}}
@@ -585,9 +566,8 @@ def responses(src: Source, config: Settings, quality: DataQuality, scratch: Scra
             reason=ibis.cases((duplicate, "CLI question answered twice by a respondent"),
                               else_=parsed.reason),
             raw=ibis.cases((duplicate, parsed.respondent), else_=parsed.raw))
-    parsed = scratch.keep(parsed.select(
+    parsed = _keep(src, scratch, parsed.select(
         "day", "metric", "score", "weight", "respondent", "segment", "_row", "reason", "raw"))
-    scratch.release(stage)
     texts = {"unparseable answer date": t.answered_at, "score is not a number": t.score}
     if "weight" in src.columns:
         texts["weight is not a number >= 0"] = t.weight
@@ -596,29 +576,20 @@ def responses(src: Source, config: Settings, quality: DataQuality, scratch: Scra
 
 def spend(src: Source, quality: DataQuality, scratch: Scratch):
     t = src.table
-    other = {}
     if "date" in src.columns:
-        cols = Columns(src, {"day": t.date}, {"amount": t.amount})
+        cols = Columns(src, {"day": t.date}, {"amount": t.amount}).decide()
+        day, raw_day = cols.day("day"), cols.raw("day")
     else:
-        cols = Columns(src, {}, {"amount": t.amount})
+        cols = Columns(src, {}, {"amount": t.amount}).decide()
         text = t.period.cast("string").strip()
         month = (text + "-01").try_cast("timestamp").date()
-        other["period_day"] = ibis.coalesce(month, text.try_cast("timestamp").date())
-        other["raw_period"] = _raw(t.period)
+        day, raw_day = ibis.coalesce(month, text.try_cast("timestamp").date()), _raw(t.period)
     kind = t.kind.cast("string").strip().lower() if "kind" in src.columns \
         else ibis.literal("marketing")
-    other["kind"] = ibis.coalesce(ibis.cases((kind == "", ibis.null("string")), else_=kind),
-                                  "marketing")
-    other["raw_kind"] = _raw(t.kind) if "kind" in src.columns else ibis.literal("")
-    stage = cols.keep(scratch, t, **other)
-    cols.decide(stage)
-    if "date" in src.columns:
-        day, raw_day = cols.day(stage, "day"), cols.raw(stage, "day")
-    else:
-        day, raw_day = stage.period_day, stage.raw_period
-    parsed = stage.select(day=day, amount=cols.number(stage, "amount"), kind=stage.kind,
-                          _row=stage._row, raw_day=raw_day, raw_amount=cols.raw(stage, "amount"),
-                          raw_kind=stage.raw_kind)
+    kind = ibis.coalesce(ibis.cases((kind == "", ibis.null("string")), else_=kind), "marketing")
+    parsed = t.select(day=day, amount=cols.number("amount"), kind=kind, _row=t._row,
+                      raw_day=raw_day, raw_amount=cols.raw("amount"),
+                      raw_kind=_raw(t.kind) if "kind" in src.columns else ibis.literal(""))
     checks = [(parsed.day.isnull(), "unparseable date or period", parsed.raw_day),
               (~_in_years(parsed.day), f"date before {P.FIRST_YEAR} or after {P.LAST_YEAR}",
                parsed.raw_day),
@@ -627,9 +598,8 @@ def spend(src: Source, quality: DataQuality, scratch: Scratch):
                parsed.raw_amount),
               (~parsed.kind.isin(["marketing", "sales"]),
                "kind is not marketing or sales", parsed.raw_kind)]
-    parsed = scratch.keep(_reasons(parsed, checks).select("day", "amount", "kind", "_row",
-                                                          "reason", "raw"))
-    scratch.release(stage)
+    parsed = _keep(src, scratch, _reasons(parsed, checks).select("day", "amount", "kind", "_row",
+                                                                 "reason", "raw"))
     texts = {"amount is not a number >= 0": t.amount}
     if "date" in src.columns:
         texts["unparseable date or period"] = t.date
@@ -638,11 +608,9 @@ def spend(src: Source, quality: DataQuality, scratch: Scratch):
 
 def members(src: Source, quality: DataQuality, scratch: Scratch):
     t = src.table
-    cols = Columns(src, {"joined": t.joined_at}, {})
-    stage = cols.keep(scratch, t, cid=_text(t.customer_id), raw_id=_missing_raw(t.customer_id))
-    cols.decide(stage)
-    parsed = stage.select(cid=stage.cid, joined=cols.day(stage, "joined"), _row=stage._row,
-                          raw_id=stage.raw_id, raw_day=cols.raw(stage, "joined"))
+    cols = Columns(src, {"joined": t.joined_at}, {}).decide()
+    parsed = t.select(cid=_text(t.customer_id), joined=cols.day("joined"), _row=t._row,
+                      raw_id=_missing_raw(t.customer_id), raw_day=cols.raw("joined"))
     checks = [(parsed.cid.isnull(), "missing customer id", parsed.raw_id),
               (parsed.joined.isnull(), "unparseable joined_at date", parsed.raw_day),
               (~_in_years(parsed.joined), f"joined_at before {P.FIRST_YEAR} or after "
@@ -654,8 +622,7 @@ def members(src: Source, quality: DataQuality, scratch: Scratch):
     parsed = parsed.mutate(reason=ibis.cases((duplicate, "member listed twice"),
                                              else_=parsed.reason),
                            raw=ibis.cases((duplicate, parsed.cid), else_=parsed.raw))
-    parsed = scratch.keep(parsed.select("cid", "joined", "_row", "reason", "raw"))
-    scratch.release(stage)
+    parsed = _keep(src, scratch, parsed.select("cid", "joined", "_row", "reason", "raw"))
     return _account(src, parsed, quality, texts={"unparseable joined_at date": t.joined_at})
 
 
@@ -664,14 +631,11 @@ def events(src: Source, quality: DataQuality, scratch: Scratch):
     kind = t.kind.cast("string").strip().lower()
     mapped = ibis.cases(*[(kind == k, v) for k, v in EVENT_KINDS.items()],
                         else_=ibis.null("string"))
-    cols = Columns(src, {"day": t.date}, {"points": t.points})
-    stage = cols.keep(scratch, t, cid=_text(t.customer_id), kind=mapped,
-                      raw_id=_missing_raw(t.customer_id), raw_kind=_raw(t.kind))
-    cols.decide(stage)
-    parsed = stage.select(cid=stage.cid, day=cols.day(stage, "day"), kind=stage.kind,
-                          points=cols.number(stage, "points"), _row=stage._row,
-                          raw_id=stage.raw_id, raw_day=cols.raw(stage, "day"),
-                          raw_kind=stage.raw_kind, raw_points=cols.raw(stage, "points"))
+    cols = Columns(src, {"day": t.date}, {"points": t.points}).decide()
+    parsed = t.select(cid=_text(t.customer_id), day=cols.day("day"), kind=mapped,
+                      points=cols.number("points"), _row=t._row,
+                      raw_id=_missing_raw(t.customer_id), raw_day=cols.raw("day"),
+                      raw_kind=_raw(t.kind), raw_points=cols.raw("points"))
     checks = [(parsed.cid.isnull(), "missing customer id", parsed.raw_id),
               (parsed.day.isnull(), "unparseable date", parsed.raw_day),
               (~_in_years(parsed.day), f"date before {P.FIRST_YEAR} or after {P.LAST_YEAR}",
@@ -680,8 +644,7 @@ def events(src: Source, quality: DataQuality, scratch: Scratch):
               (parsed.points.isnull() | parsed.points.isnan() | (parsed.points > MAX_NUMBER)
                | (parsed.points < 0), "points is not a number >= 0",
                parsed.raw_points)]
-    parsed = scratch.keep(_reasons(parsed, checks).select("cid", "day", "kind", "points",
-                                                          "_row", "reason", "raw"))
-    scratch.release(stage)
+    parsed = _keep(src, scratch, _reasons(parsed, checks).select("cid", "day", "kind", "points",
+                                                                 "_row", "reason", "raw"))
     return _account(src, parsed, quality, texts={"unparseable date": t.date,
                                                  "points is not a number >= 0": t.points})
