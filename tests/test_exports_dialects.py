@@ -269,8 +269,8 @@ def test_any_frame_in_a_random_dialect_reads_back_equal(tmp_path_factory, rows, 
     with contextlib.ExitStack() as stack:
         con = connection(None, "1GB", stack)
         src = load(con, "orders", str(path), None, read)
-        t = src.table
-        cols = Columns(src, {"day": t.order_date}, {"amount": t.amount}).decide()
+        cols = Columns(src, {"day": "order_date"}, {"amount": "amount"}).decide()
+        t = cols.table
         back = t.select(cid=t.customer_id, day=cols.day("day"), _row=t._row,
                         amount=cols.number("amount")).order_by("_row").execute()
     assert back["cid"].tolist() == ("id " + frame.customer_id).tolist()

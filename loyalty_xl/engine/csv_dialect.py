@@ -489,14 +489,22 @@ def sql_string(text: str) -> str:
     return "'" + str(text).replace("'", "''") + "'"
 
 
-def read_csv_sql(csv_file: CsvFile, record_column: str) -> str:
-    """The DuckDB query of the file: every column as text, the record number, no detection."""
+def read_csv_sql(csv_file: CsvFile, record_column: str) -> tuple[str, bool]:
+    """The DuckDB query of the file: every column as text, no detection; and whether it
+    numbers the records itself (``record_column``, with a window: only when extra header rows
+    must be dropped; otherwise the column is null and the engine numbers the rows it keeps
+    from their insertion order, which costs nothing)."""
     columns = "{" + ", ".join(f"{sql_string(c)}: 'VARCHAR'" for c in csv_file.header) + "}"
+    windowed = csv_file.first_data != csv_file.skip_lines + 1
     options = ", ".join([
         f"delim={sql_string(csv_file.delimiter)}", "quote='\"'", "escape='\"'",
-        "header=false", f"skip={csv_file.skip_lines}", "auto_detect=false",
-        f"columns={columns}", "comment=''", "strict_mode=true", "null_padding=false",
-        "ignore_errors=false", "allow_quoted_nulls=true", "compression='none'"])
+        f"header={'false' if windowed else 'true'}", f"skip={csv_file.skip_lines}",
+        "auto_detect=false", f"columns={columns}", "comment=''", "strict_mode=true",
+        "null_padding=false", "ignore_errors=false", "allow_quoted_nulls=true",
+        "compression='none'"])
     source = f"read_csv({sql_string(os.fspath(csv_file.path))}, {options})"
+    if not windowed:
+        return f"SELECT *, NULL::BIGINT AS {record_column} FROM {source}", False
     return (f"SELECT * FROM (SELECT *, row_number() OVER () - 1 + {csv_file.skip_lines} AS "
-            f"{record_column} FROM {source}) WHERE {record_column} >= {csv_file.first_data}")
+            f"{record_column} FROM {source}) WHERE {record_column} >= {csv_file.first_data}",
+            True)

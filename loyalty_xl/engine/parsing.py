@@ -40,6 +40,7 @@ A_COMMA = r"^[+-]?[1-9]\d{0,2},\d{3}$"  # 1,234: thousands (1234) or decimal com
 POINT_GROUPED = r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$"  # 1,234,567.89
 COMMA_FORM = r"^[+-]?(\d{1,3}(\.\d{3})+|\d+)?,\d+$"  # 1.234,56 or 12,50
 DOT_GROUPS = r"^[+-]?\d{1,3}(\.\d{3})+$"  # 1.234.567
+COMMA_ANY = r"^[+-]?(\d{1,3}(\.\d{3})+|\d+)(,\d+)?$"  # any number written with a decimal comma
 # Number classes: 0 no separator, 1 decimal point, 2 decimal comma, 3 like 1.234, 4 like 1,234,
 # 9 not a number; null: blank.
 NO_SEPARATOR, POINT, COMMA, LIKE_1_234, LIKE_1C234, NOT_NUMBER = 0, 1, 2, 3, 4, 9
@@ -56,6 +57,26 @@ ORDER_NAMES = {"dmy": "dd/mm/yyyy", "mdy": "mm/dd/yyyy", "ymd": "yyyy-mm-dd"}
 EXCEL_EPOCH = ibis.date(1899, 12, 30)
 
 
+@ibis.udf.scalar.builtin(name="trim")
+def _space_trim(text: str) -> str:
+    """DuckDB's one-argument trim (spaces only): three times faster than Ibis' strip, which
+    trims a set of characters."""
+
+
+def _strip(column, fast):
+    """Surrounding white space removed: spaces only on DuckDB (fast; a value with a tab around
+    it is then unparseable, hence excluded and counted, never misread), all white space
+    elsewhere."""
+    return _space_trim(column) if fast else column.strip()
+
+
+def _on_duckdb(table) -> bool:
+    try:
+        return table._find_backend().name == "duckdb"
+    except Exception:  # an unbound memtable: the engine's DuckDB runs it
+        return True
+
+
 def _blank(v):
     return v.isnull() | (v == "")
 
@@ -67,99 +88,140 @@ def _full_year(text):
     return ibis.cases((two, century + text), else_=text)
 
 
-def _day_parts(column, *, order=None, serial=False):
-    """Stage 1 of a date column: the candidates and the class, from one pass.
-
-    Returns (first step, second step): functions of a table, each giving a dict of columns
-    (the first: the stripped text and its class; the second: the candidate dates
-    ``a`` (unambiguous forms), ``dmy`` and ``mdy`` (01/02/2025 read both ways) and ``raw`` (the
-    text, kept only where no reading gives a date in 1900-2199).
-    """
+def _day_steps(column, *, order=None, serial=False, fast=False):
+    """A date column's parsing, as steps (each a function of the table so far giving new
+    columns; see Columns): the text ``v``, its class ``cls``, the reading ``a`` of the
+    unambiguous forms and ``dmy``/``mdy``, 01/02/2025 read both ways (only the one ``order``
+    asks for, both when None)."""
     kind = column.type()
     if kind.is_date() or kind.is_timestamp():
         day = column if kind.is_date() else column.date()
-        return dict(v=day.cast("string"), cls=ibis.cases((day.notnull(), ISO),
-                                                        else_=ibis.null("int8")), a=day)
-    v = column.cast("string").strip()
-    iso = v.substr(4, 1) == "-"
-    dotted = ibis.cases((iso, False), else_=v.re_search(DOT_DATE))
-    slashed = ibis.cases((iso | dotted, False), else_=v.re_search(SLASH_DATE))
-    number = v.try_cast("float64") if serial else ibis.null("float64")
-    is_serial = (number >= 1) & (number < 2958466) if serial else ibis.literal(False)
-    cls = ibis.cases((_blank(v), ibis.null("int8")), (iso, ISO), (dotted, DOTTED),
-                     (slashed, SLASHED), (is_serial, SERIAL), else_=NOT_DATE)
-    out = dict(v=v, cls=cls.cast("int8"))
-    out["a"] = ibis.cases(
-        (iso, v.try_cast("timestamp").date()),
-        (dotted, _full_year(v.re_replace(DOT_DATE, r"\3-\2-\1")).try_cast("date")),
-        (is_serial, EXCEL_EPOCH + number.floor().cast("int32").as_interval("D")),
-        else_=ibis.null("date"))
-    if order in (None, "dmy"):
-        out["dmy"] = ibis.cases((slashed, _full_year(v.re_replace(SLASH_DATE, r"\3-\2-\1"))
-                                 .try_cast("date")), else_=ibis.null("date"))
-    if order in (None, "mdy"):
-        out["mdy"] = ibis.cases((slashed, _full_year(v.re_replace(SLASH_DATE, r"\3-\1-\2"))
-                                 .try_cast("date")), else_=ibis.null("date"))
-    return out
+        return [lambda t: dict(v=day.cast("string"), a=day, cls=ibis.cases(
+            (day.notnull(), ISO), else_=ibis.null("int8")).cast("int8"))]
+
+    def step1(t):
+        return dict(v=_strip(column.cast("string"), fast))
+
+    def step2(t, c=None):
+        v = t["v"]
+        iso = v.substr(4, 1) == "-"
+        out = dict(iso=iso, dot=ibis.cases((iso, False), else_=v.re_search(DOT_DATE)))
+        if serial:
+            number = v.try_cast("float64")
+            out["serial"] = ibis.cases(((number >= 1) & (number < 2958466), number),
+                                       else_=ibis.null("float64"))
+        return out
+
+    def step3(t):
+        v, iso, dot = t["v"], t["iso"], t["dot"]
+        is_serial = t["serial"].notnull() if serial else ibis.literal(False)
+        a = ibis.cases(
+            (iso, v.try_cast("timestamp").date()),
+            (dot, _full_year(v.re_replace(DOT_DATE, r"\3-\2-\1")).try_cast("date")),
+            (is_serial, EXCEL_EPOCH + t["serial"].floor().cast("int32").as_interval("D"))
+            if serial else (ibis.literal(False), ibis.null("date")),
+            else_=ibis.null("date"))
+        slash = ibis.cases((iso | dot, False), else_=v.re_search(SLASH_DATE))
+        return dict(a=a, slash=slash)
+
+    def step4(t):
+        v, slash = t["v"], t["slash"]
+        is_serial = t["serial"].notnull() if serial else ibis.literal(False)
+        out = dict(cls=ibis.cases((_blank(v), ibis.null("int8")), (t["iso"], ISO),
+                                  (t["dot"], DOTTED), (slash, SLASHED), (is_serial, SERIAL),
+                                  else_=NOT_DATE).cast("int8"))
+        for key, pattern in (("dmy", r"\3-\2-\1"), ("mdy", r"\3-\1-\2")):
+            if order in (None, key):
+                out[key] = ibis.cases((slash, _full_year(v.re_replace(SLASH_DATE, pattern))
+                                       .try_cast("date")), else_=ibis.null("date"))
+        return out
+
+    return [step1, step2, step3, step4]
 
 
 def _in_years(day):
     return (day >= ibis.date(FIRST_DAY)) & (day <= ibis.date(LAST_DAY))
 
 
-def _number_parts(column, *, decimal=None):
-    """Stage 1 of a number column: the value read with a decimal point (``p``) and with a
-    decimal comma (``c``), the class (what the value says about the separator) and ``raw``."""
+def _number_steps(column, *, fast=False):
+    """A number column's parsing, as steps (see _day_steps): the text ``v``, the text without
+    currency and spaces ``t``, its plain reading ``value``, ``paren`` (an accounting minus)
+    and the class ``cls`` (what the value says about the decimal separator)."""
     kind = column.type()
     if kind.is_numeric() or kind.is_boolean():
         value = column.cast("float64")
-        return dict(v=column.cast("string"), cls=ibis.cases(
-            (value.notnull(), NO_SEPARATOR), else_=ibis.null("int8")), p=value, c=value)
-    v = column.cast("string").strip()
-    direct = v.try_cast("float64")
-    plain = direct.notnull() & ~v.contains("_")
-    paren = v.startswith("(") & v.endswith(")")
-    inner = ibis.cases((paren, v.substr(1, v.length() - 2)), else_=v)
-    t = ibis.cases((plain, v), else_=inner.re_replace(CURRENCY, ""))
-    value = ibis.cases((plain, direct), (t.contains("_"), ibis.null("float64")),
-                       else_=t.try_cast("float64"))
-    has_comma, has_dot = t.contains(","), t.contains(".")
-    signed = t.startswith("-") | t.startswith("+")
-    dot = t.find(".") - ibis.cases((signed, 1), else_=0)
-    first = ibis.cases((signed, t.substr(1, 1)), else_=t.substr(0, 1))
-    like_1_234 = (has_dot & ~t.contains("e") & ~t.contains("E") & (dot >= 1) & (dot <= 3)
-                  & (t.length() - t.find(".") - 1 == 3) & (first != "0"))
-    cls = ibis.cases(
-        (_blank(v), ibis.null("int8")),
-        (value.notnull() & like_1_234, LIKE_1_234),
-        (value.notnull() & has_dot, POINT),
-        (value.notnull(), NO_SEPARATOR),
-        (has_comma & t.re_search(A_COMMA), LIKE_1C234),
-        (has_comma & t.re_search(POINT_GROUPED), POINT),
-        (has_comma & t.re_search(COMMA_FORM), COMMA),
-        (has_dot & t.re_search(DOT_GROUPS), COMMA),
-        else_=NOT_NUMBER).cast("int8")
-    return dict(v=v, t=t, value=value, paren=paren, cls=cls)
+        return [lambda t: dict(v=column.cast("string"), p=value, c=value, cls=ibis.cases(
+            (value.notnull(), NO_SEPARATOR), else_=ibis.null("int8")).cast("int8"))]
+
+    def step1(t):
+        return dict(v=_strip(column.cast("string"), fast))
+
+    def step2(t):
+        v = t["v"]
+        return dict(direct=v.try_cast("float64"), paren=v.startswith("(") & v.endswith(")"),
+                    underscore=v.contains("_"))
+
+    def step3(t):
+        v, paren = t["v"], t["paren"]
+        plain = t["direct"].notnull() & ~t["underscore"]
+        inner = ibis.cases((paren, v.substr(1, v.length() - 2)), else_=v)
+        return dict(plain=plain, t=ibis.cases((plain, v), else_=inner.re_replace(CURRENCY, "")))
+
+    def step4(t):
+        text = t["t"]
+        signed = text.startswith("-") | text.startswith("+")
+        return dict(value=ibis.cases((t["plain"], t["direct"]),
+                                     (text.contains("_"), ibis.null("float64")),
+                                     else_=text.try_cast("float64")),
+                    has_comma=text.contains(","), has_dot=text.contains("."),
+                    has_e=text.contains("e") | text.contains("E"), dotpos=text.find("."),
+                    int_len=text.find(".") - ibis.cases((signed, 1), else_=0),
+                    first=ibis.cases((signed, text.substr(1, 1)), else_=text.substr(0, 1)),
+                    length=text.length())
+
+    def step5(t):
+        text, value, has_comma, has_dot = t["t"], t["value"], t["has_comma"], t["has_dot"]
+        like_1_234 = (has_dot & ~t["has_e"] & (t["int_len"] >= 1) & (t["int_len"] <= 3)
+                      & (t["length"] - t["dotpos"] - 1 == 3) & (t["first"] != "0"))
+        return dict(cls=ibis.cases(
+            (_blank(t["v"]), ibis.null("int8")),
+            (value.notnull() & like_1_234, LIKE_1_234),
+            (value.notnull() & has_dot, POINT),
+            (value.notnull(), NO_SEPARATOR),
+            (has_comma & text.re_search(A_COMMA), LIKE_1C234),
+            (has_comma & text.re_search(POINT_GROUPED), POINT),
+            (has_comma & text.re_search(COMMA_FORM), COMMA),
+            (has_dot & text.re_search(DOT_GROUPS), COMMA),
+            else_=NOT_NUMBER).cast("int8"))
+
+    return [step1, step2, step3, step4, step5]
 
 
 def _number_values(parts, decimal):
-    """A number column's readings from its parts (see _number_parts): ``p`` with a decimal
-    point, ``c`` with a decimal comma (the ones ``decimal`` asks for; both when None)."""
+    """A number column's readings: ``p`` with a decimal point, ``c`` with a decimal comma (the
+    one ``decimal`` asks for; both when None).
+
+    A value DuckDB reads as it is (``plain``) costs nothing more; the others are read from
+    their text without currency and spaces (``t``), by shape:
+
+    - point: ``1,234,567.89`` (comma thousands) or what a plain number looks like;
+    - comma: ``1.234.567,89``, ``12,50``, ``1.234`` (= 1234), ``1,234`` (= 1.234), ``12``.
+    """
     if "t" not in parts:  # a numeric column
         return {"p": parts["p"], "c": parts["c"]}
-    cls, t, value = parts["cls"], parts["t"], parts["value"]
+    t, plain, direct = parts["t"], parts["plain"], parts["direct"]
     sign = ibis.cases((parts["paren"], -1.0), else_=1.0)
     out = {}
     if decimal in (None, "."):
         out["p"] = ibis.cases(
-            (value.notnull(), value),
-            (cls.isin([POINT, LIKE_1C234]), t.replace(",", "").try_cast("float64")),
+            (plain, direct),
+            (t.re_search(POINT_GROUPED), t.replace(",", "").try_cast("float64")),
+            (~t.contains("_") & ~t.contains(","), t.try_cast("float64")),
             else_=ibis.null("float64")) * sign
     if decimal in (None, ","):
         out["c"] = ibis.cases(
-            (cls == LIKE_1_234, t.replace(".", "").try_cast("float64")),
-            (cls == NO_SEPARATOR, value),
-            (cls.isin([COMMA, LIKE_1C234]),
+            (plain & ~parts["v"].contains("."), direct),
+            (t.re_search(COMMA_ANY),
              t.replace(".", "").replace(",", ".").try_cast("float64")),
             else_=ibis.null("float64")) * sign
     return out
@@ -167,6 +229,23 @@ def _number_values(parts, decimal):
 
 def _usable(value):
     return value.notnull() & ~value.isnan() & (value.abs() <= MAX_NUMBER)
+
+
+_views = iter(range(1, 1 << 62))
+
+
+class _Prefixed:
+    """The columns ``name__*`` of a table, by their short names."""
+
+    def __init__(self, table, name):
+        self.table, self.prefix = table, f"{name}__"
+
+    def __getitem__(self, key):
+        return self.table[self.prefix + key]
+
+    def all(self) -> dict:
+        return {c[len(self.prefix):]: self.table[c] for c in self.table.columns
+                if c.startswith(self.prefix)}
 
 
 class Columns:
@@ -181,15 +260,32 @@ class Columns:
     """
 
     def __init__(self, src: Source, dates: dict, numbers: dict):
-        self.src, self.dates, self.numbers = src, dates, numbers
+        self.src = src
         self.order = src.read.date_format
         self.decimal = src.read.decimal
         self.chosen = {}
         serial = src.kind == "workbook"
-        self.date_parts = {n: _day_parts(c, order=self.order, serial=serial)
-                           for n, c in dates.items()}
-        self.number_parts = {n: _number_parts(c, decimal=self.decimal)
-                             for n, c in numbers.items()}
+        self.fast = fast = _on_duckdb(src.table)
+        steps = {name: _day_steps(src.table[c], order=self.order, serial=serial, fast=fast)
+                 for name, c in dates.items()}
+        steps.update({name: _number_steps(src.table[c], fast=fast)
+                      for name, c in numbers.items()})
+        # Each step is its own (aliased) projection, so a value's text is trimmed, cleaned
+        # and classified once, not once per use (Ibis would inline them into one huge CASE).
+        table = src.table
+        for depth in range(max((len(v) for v in steps.values()), default=0)):
+            new = {}
+            for name, column_steps in steps.items():
+                if depth < len(column_steps):
+                    view = _Prefixed(table, name)
+                    new.update({f"{name}__{k}": e
+                                for k, e in column_steps[depth](view).items()})
+            table = table.mutate(**new).alias(f"loyalty_parse_{next(_views)}")
+        self.table = table
+        self.dates = {name: table[c] for name, c in dates.items()}
+        self.numbers = {name: table[c] for name, c in numbers.items()}
+        self.date_parts = {n: _Prefixed(table, n).all() for n in dates}
+        self.number_parts = {n: _Prefixed(table, n).all() for n in numbers}
 
     def decide(self):
         """Decide every column's format from all its values; record it in ``src.detected``."""
@@ -208,7 +304,7 @@ class Columns:
         counts = {}
         if aggs:
             try:
-                row = self.src.table.agg(**aggs).execute().iloc[0]
+                row = self.table.agg(**aggs).execute().iloc[0]
             except LoyaltyXLError:
                 raise
             except Exception as err:
@@ -271,8 +367,8 @@ class Columns:
 
     def day(self, name):
         parts, order = self.date_parts[name], self.chosen.get(name)
-        if order in ("dmy", "mdy"):
-            return ibis.cases((parts["cls"] == SLASHED, parts[order]), else_=parts["a"])
+        if order in ("dmy", "mdy") and "slash" in parts:
+            return ibis.cases((parts["slash"], parts[order]), else_=parts["a"])
         return parts["a"]
 
     def number(self, name):
@@ -293,7 +389,7 @@ class Columns:
 
     def _example(self, condition, column):
         """(line, text) of the first row where ``condition`` holds."""
-        source = self.src.table
+        source = self.src.numbered(self.table)
         rows = source.filter(condition).order_by("_row").select(
             "_row", v=column.cast("string")).limit(1).execute()
         if not len(rows):
@@ -338,13 +434,17 @@ def _keep(src: Source, scratch: Scratch, expr):
     """Keep the parsed rows (the one pass over the source; a reader error, e.g. a CSV row with
     too many fields, becomes a one-line error naming the line)."""
     try:
-        return scratch.keep(expr)
+        table = scratch.keep(expr)
     except LoyaltyXLError:
         raise
     except Exception as err:
         if src.explain is None:
             raise
         raise src.explain(err) from None
+    if src.row_offset is not None:  # rows kept in file order: number them by position
+        scratch.con.con.execute(f'UPDATE "{scratch.names[-1]}" SET _row = rowid + '
+                                f"{int(src.row_offset)}").fetchall()
+    return table
 
 
 def _column_name(column) -> str:
@@ -354,23 +454,9 @@ def _column_name(column) -> str:
         return "(expression)"
 
 
-def _day(column):
-    """A date column as dates, with the unambiguous forms only (no dd/mm vs mm/dd choice)."""
-    parts = _day_parts(column)
-    return parts["a"]
-
-
-def _number(column):
-    """A number column read with a decimal point (no decimal-comma evidence needed)."""
-    kind = column.type()
-    if kind.is_numeric():
-        return column.cast("float64")
-    return column.cast("string").strip().try_cast("float64")
-
-
-def _text(column):
+def _text(column, fast=False):
     if column.type().is_string():
-        stripped = column.strip()
+        stripped = _strip(column, fast)
         return ibis.cases((stripped == "", ibis.null("string")), else_=stripped)
     return column
 
@@ -379,9 +465,9 @@ def _raw(column):
     return column.cast("string")
 
 
-def _missing_raw(column):
+def _missing_raw(column, fast=False):
     """The text of a blank-after-stripping id (kept only where it is excluded as missing)."""
-    return ibis.cases((_text(column).isnull(), _raw(column)), else_=ibis.null("string"))
+    return ibis.cases((_text(column, fast).isnull(), _raw(column)), else_=ibis.null("string"))
 
 
 def _reasons(table, checks):
@@ -395,7 +481,7 @@ def _account(src: Source, parsed, quality: DataQuality, notes=(), span=None, tex
     """Count rows per reason and the first examples; return the used rows.
 
     ``span``: a used date column whose first and last value are recorded (orders).
-    ``texts``: reason -> source column, to show an example whose text was not kept (a value
+    ``texts``: reason -> source column name, to show an example whose text was not kept (a value
     whose reading was excluded only by the column's decision, e.g. 12,50 among 1.5, 2.25).
     """
     item = InputQuality(src.name, src.label, kind=src.kind, read=dict(src.detected))
@@ -415,9 +501,9 @@ def _account(src: Source, parsed, quality: DataQuality, notes=(), span=None, tex
         missing = [i for i, (reason, raw) in enumerate(zip(examples["reason"], raws))
                    if _absent(raw) and reason in (texts or {})]
         for i in missing:  # a few example rows, looked up in the source
-            column = texts[examples["reason"][i]]
-            found = src.table.filter(src.table._row == int(examples["_row"][i])).select(
-                v=column.cast("string")).execute()
+            source = src.numbered()
+            found = source.filter(source._row == int(examples["_row"][i])).select(
+                v=source[texts[examples["reason"][i]]].cast("string")).execute()
             raws[i] = found["v"][0] if len(found) else None
         for reason, row, raw in zip(examples["reason"], examples["_row"], raws):
             blank = _absent(raw) or not str(raw)
@@ -456,15 +542,15 @@ def check_period(item: InputQuality, config: Settings) -> None:
 
 
 def orders(src: Source, quality: DataQuality, scratch: Scratch, config: Settings | None = None):
-    t = src.table
-    cols = Columns(src, {"day": t.order_date}, {"amount": t.amount})
+    cols = Columns(src, {"day": "order_date"}, {"amount": "amount"})
+    t = cols.table
     cols.decide()
-    columns = dict(cid=_text(t.customer_id), day=cols.day("day"), amount=cols.number("amount"),
-                   _row=t._row)
+    columns = dict(cid=_text(t.customer_id, cols.fast), day=cols.day("day"),
+                   amount=cols.number("amount"), _row=t._row)
     if "order_id" in src.columns:
-        columns["order_id"] = _text(t.order_id)
-    parsed = t.select(**columns, raw_id=_missing_raw(t.customer_id), raw_date=cols.raw("day"),
-                      raw_amount=cols.raw("amount"))
+        columns["order_id"] = _text(t.order_id, cols.fast)
+    parsed = t.select(**columns, raw_id=_missing_raw(t.customer_id, cols.fast),
+                      raw_date=cols.raw("day"), raw_amount=cols.raw("amount"))
     checks = [(parsed.cid.isnull(), "missing customer id", parsed.raw_id),
               (parsed.day.isnull(), "unparseable order date", parsed.raw_date),
               (~_in_years(parsed.day), f"order date before {P.FIRST_YEAR} or after "
@@ -497,7 +583,7 @@ def orders(src: Source, quality: DataQuality, scratch: Scratch, config: Settings
                      f"{float(refunds['total'][0]):,.2f}) reduce revenue in their period; "
                      "they are not orders and do not make a customer active")
     used = _account(src, parsed, quality, notes, span="day",
-                    texts={"unparseable amount": t.amount, "unparseable order date": t.order_date})
+                    texts={"unparseable amount": "amount", "unparseable order date": "order_date"})
     item = quality.inputs[-1]
     if not item.rows_used:
         raise _no_rows(src, item)
@@ -515,19 +601,20 @@ def _has_duplicates(table, column) -> bool:
 
 def responses(src: Source, config: Settings, quality: DataQuality, scratch: Scratch):
     t = src.table
-    numbers = {"score": t.score}
+    numbers = {"score": "score"}
     if "weight" in src.columns:
-        numbers["weight"] = t.weight
-    cols = Columns(src, {"day": t.answered_at}, numbers)
+        numbers["weight"] = "weight"
+    cols = Columns(src, {"day": "answered_at"}, numbers)
+    t = cols.table
     has_respondent = "respondent_id" in src.columns
     cols.decide()
-    respondent = _text(t.respondent_id).cast("string") if has_respondent \
+    respondent = _text(t.respondent_id, cols.fast).cast("string") if has_respondent \
         else ibis.null("string")
-    segment = _text(t.segment.cast("string")) if "segment" in src.columns \
+    segment = _text(t.segment.cast("string"), cols.fast) if "segment" in src.columns \
         else ibis.null("string")
     weight = cols.number("weight") if "weight" in src.columns else ibis.literal(1.0)
     parsed = t.select(
-        day=cols.day("day"), metric=t.metric.cast("string").strip().lower(),
+        day=cols.day("day"), metric=_strip(t.metric.cast("string"), cols.fast).lower(),
         score=cols.number("score"), _row=t._row, respondent=respondent, weight=weight,
         segment=segment, raw_date=cols.raw("day"), raw_metric=_raw(t.metric),
         raw_score=cols.raw("score"),
@@ -552,39 +639,44 @@ def responses(src: Source, config: Settings, quality: DataQuality, scratch: Scra
         (parsed.metric.isin(list(CLI_METRICS)) & parsed.respondent.isnull(),
          "CLI answer without respondent_id", parsed.raw_metric),
     ]
-    parsed = _reasons(parsed, checks)
+    columns = ["day", "metric", "score", "weight", "respondent", "segment", "_row", "reason",
+               "raw"]
+    parsed = _keep(src, scratch, _reasons(parsed, checks).select(*columns))
     # A CLI answer is one per respondent, question and period: a second one is excluded and
     # reported (the per-period pivot could keep only one of them).
-    parsed = parsed.mutate(cli=parsed.reason.isnull() & parsed.metric.isin(list(CLI_METRICS)),
+    marked = parsed.mutate(cli=parsed.reason.isnull() & parsed.metric.isin(list(CLI_METRICS)),
                            p=P.ordinal_expr(config.period, parsed.day))
     key = ["respondent", "metric", "p", "cli"]
-    repeated = parsed.filter(_.cli).group_by(key).agg(n=_.count()).filter(_.n > 1).count()
+    repeated = marked.filter(_.cli).group_by(key).agg(n=_.count()).filter(_.n > 1).count()
     if repeated.execute():
-        first = ibis.row_number().over(group_by=key, order_by=parsed._row)
-        duplicate = parsed.cli & (first > 0)
-        parsed = parsed.mutate(
+        first = ibis.row_number().over(group_by=key, order_by=marked._row)
+        duplicate = marked.cli & (first > 0)
+        marked = marked.mutate(
             reason=ibis.cases((duplicate, "CLI question answered twice by a respondent"),
-                              else_=parsed.reason),
-            raw=ibis.cases((duplicate, parsed.respondent), else_=parsed.raw))
-    parsed = _keep(src, scratch, parsed.select(
-        "day", "metric", "score", "weight", "respondent", "segment", "_row", "reason", "raw"))
-    texts = {"unparseable answer date": t.answered_at, "score is not a number": t.score}
+                              else_=marked.reason),
+            raw=ibis.cases((duplicate, marked.respondent), else_=marked.raw))
+        kept = scratch.keep(marked.select(*columns))
+        scratch.release(parsed)
+        parsed = kept
+    texts = {"unparseable answer date": "answered_at", "score is not a number": "score"}
     if "weight" in src.columns:
-        texts["weight is not a number >= 0"] = t.weight
+        texts["weight is not a number >= 0"] = "weight"
     return _account(src, parsed, quality, texts=texts)
 
 
 def spend(src: Source, quality: DataQuality, scratch: Scratch):
     t = src.table
     if "date" in src.columns:
-        cols = Columns(src, {"day": t.date}, {"amount": t.amount}).decide()
+        cols = Columns(src, {"day": "date"}, {"amount": "amount"}).decide()
+        t = cols.table
         day, raw_day = cols.day("day"), cols.raw("day")
     else:
-        cols = Columns(src, {}, {"amount": t.amount}).decide()
-        text = t.period.cast("string").strip()
+        cols = Columns(src, {}, {"amount": "amount"}).decide()
+        t = cols.table
+        text = _strip(t.period.cast("string"), cols.fast)
         month = (text + "-01").try_cast("timestamp").date()
         day, raw_day = ibis.coalesce(month, text.try_cast("timestamp").date()), _raw(t.period)
-    kind = t.kind.cast("string").strip().lower() if "kind" in src.columns \
+    kind = _strip(t.kind.cast("string"), cols.fast).lower() if "kind" in src.columns \
         else ibis.literal("marketing")
     kind = ibis.coalesce(ibis.cases((kind == "", ibis.null("string")), else_=kind), "marketing")
     parsed = t.select(day=day, amount=cols.number("amount"), kind=kind, _row=t._row,
@@ -600,41 +692,46 @@ def spend(src: Source, quality: DataQuality, scratch: Scratch):
                "kind is not marketing or sales", parsed.raw_kind)]
     parsed = _keep(src, scratch, _reasons(parsed, checks).select("day", "amount", "kind", "_row",
                                                                  "reason", "raw"))
-    texts = {"amount is not a number >= 0": t.amount}
+    texts = {"amount is not a number >= 0": "amount"}
     if "date" in src.columns:
-        texts["unparseable date or period"] = t.date
+        texts["unparseable date or period"] = "date"
     return _account(src, parsed, quality, texts=texts)
 
 
 def members(src: Source, quality: DataQuality, scratch: Scratch):
     t = src.table
-    cols = Columns(src, {"joined": t.joined_at}, {}).decide()
-    parsed = t.select(cid=_text(t.customer_id), joined=cols.day("joined"), _row=t._row,
-                      raw_id=_missing_raw(t.customer_id), raw_day=cols.raw("joined"))
+    cols = Columns(src, {"joined": "joined_at"}, {}).decide()
+    t = cols.table
+    parsed = t.select(cid=_text(t.customer_id, cols.fast), joined=cols.day("joined"),
+                      _row=t._row,
+                      raw_id=_missing_raw(t.customer_id, cols.fast), raw_day=cols.raw("joined"))
     checks = [(parsed.cid.isnull(), "missing customer id", parsed.raw_id),
               (parsed.joined.isnull(), "unparseable joined_at date", parsed.raw_day),
               (~_in_years(parsed.joined), f"joined_at before {P.FIRST_YEAR} or after "
                f"{P.LAST_YEAR}", parsed.raw_day)]
-    parsed = _reasons(parsed, checks)
+    columns = ["cid", "joined", "_row", "reason", "raw"]
+    parsed = _keep(src, scratch, _reasons(parsed, checks).select(*columns))
     first = ibis.row_number().over(group_by=[parsed.cid, parsed.reason.isnull()],
                                    order_by=parsed._row)
     duplicate = parsed.reason.isnull() & (first > 0)
-    parsed = parsed.mutate(reason=ibis.cases((duplicate, "member listed twice"),
+    marked = parsed.mutate(reason=ibis.cases((duplicate, "member listed twice"),
                                              else_=parsed.reason),
                            raw=ibis.cases((duplicate, parsed.cid), else_=parsed.raw))
-    parsed = _keep(src, scratch, parsed.select("cid", "joined", "_row", "reason", "raw"))
-    return _account(src, parsed, quality, texts={"unparseable joined_at date": t.joined_at})
+    kept = scratch.keep(marked.select(*columns))
+    scratch.release(parsed)
+    parsed = kept
+    return _account(src, parsed, quality, texts={"unparseable joined_at date": "joined_at"})
 
 
 def events(src: Source, quality: DataQuality, scratch: Scratch):
-    t = src.table
-    kind = t.kind.cast("string").strip().lower()
+    cols = Columns(src, {"day": "date"}, {"points": "points"}).decide()
+    t = cols.table
+    kind = _strip(t.kind.cast("string"), cols.fast).lower()
     mapped = ibis.cases(*[(kind == k, v) for k, v in EVENT_KINDS.items()],
                         else_=ibis.null("string"))
-    cols = Columns(src, {"day": t.date}, {"points": t.points}).decide()
-    parsed = t.select(cid=_text(t.customer_id), day=cols.day("day"), kind=mapped,
+    parsed = t.select(cid=_text(t.customer_id, cols.fast), day=cols.day("day"), kind=mapped,
                       points=cols.number("points"), _row=t._row,
-                      raw_id=_missing_raw(t.customer_id), raw_day=cols.raw("day"),
+                      raw_id=_missing_raw(t.customer_id, cols.fast), raw_day=cols.raw("day"),
                       raw_kind=_raw(t.kind), raw_points=cols.raw("points"))
     checks = [(parsed.cid.isnull(), "missing customer id", parsed.raw_id),
               (parsed.day.isnull(), "unparseable date", parsed.raw_day),
@@ -646,5 +743,5 @@ def events(src: Source, quality: DataQuality, scratch: Scratch):
                parsed.raw_points)]
     parsed = _keep(src, scratch, _reasons(parsed, checks).select("cid", "day", "kind", "points",
                                                                  "_row", "reason", "raw"))
-    return _account(src, parsed, quality, texts={"unparseable date": t.date,
-                                                 "points is not a number >= 0": t.points})
+    return _account(src, parsed, quality, texts={"unparseable date": "date",
+                                                 "points is not a number >= 0": "points"})

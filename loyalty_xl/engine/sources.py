@@ -62,6 +62,17 @@ class Source:
     notes: list[str] = field(default_factory=list)
     delimiter: str | None = None
     explain: Callable[[Exception], Exception] | None = None  # a reader error, in our words
+    # When set, ``_row`` is null in ``table`` and a kept table's rows are numbered from their
+    # insertion order (rowid + row_offset): a CSV read in parallel, without a window.
+    row_offset: int | None = None
+
+    def numbered(self, table=None):
+        """``table`` (default: the source) with ``_row`` filled in, for the few queries that
+        look rows up before anything is kept (error messages)."""
+        table = self.table if table is None else table
+        if self.row_offset is None:
+            return table
+        return table.mutate(_row=ibis.row_number() + self.row_offset)
 
     def where(self, row: int) -> int:
         """The line (CSV) or row (workbook, DataFrame) of ``_row``."""
@@ -288,7 +299,7 @@ def _read_csv(con, name, path: Path, read: ReadOptions) -> Source:
         raise InputError(f"{name} input {path.name}: CSV files are read on the embedded DuckDB; "
                          "pass a table of your backend instead", argument=name)
     view = _table_name(name)
-    query = read_csv_sql(csv_file, RECORD)
+    query, numbered = read_csv_sql(csv_file, RECORD)
     try:
         con.con.execute(f'CREATE TEMP VIEW "{view}" AS {query}').fetchall()
     except duckdb.Error as err:
@@ -298,7 +309,8 @@ def _read_csv(con, name, path: Path, read: ReadOptions) -> Source:
     return Source(name, path.name, table, kind="csv", read=read, detected=detected,
                   locate=csv_file.lines.line, notes=list(csv_file.notes),
                   delimiter=csv_file.delimiter,
-                  explain=lambda err: _csv_error(name, path, csv_file, err))
+                  explain=lambda err: _csv_error(name, path, csv_file, err),
+                  row_offset=None if numbered else csv_file.skip_lines + 1)
 
 
 def _csv_error(name, path, csv_file, err):
