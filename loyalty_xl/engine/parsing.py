@@ -144,9 +144,9 @@ def _in_years(day):
 
 
 def _number_steps(column, *, fast=False):
-    """A number column's parsing, as steps (see _day_steps): the text ``v``, the text without
-    currency and spaces ``t``, its plain reading ``value``, ``paren`` (an accounting minus)
-    and the class ``cls`` (what the value says about the decimal separator)."""
+    """A number column's parsing, as steps (see _day_steps): the text ``v``, DuckDB's reading
+    ``direct`` (``plain`` when it stands), ``paren`` (an accounting minus) and the text
+    without currency and spaces ``t``."""
     kind = column.type()
     if kind.is_numeric() or kind.is_boolean():
         value = column.cast("float64")
@@ -167,34 +167,37 @@ def _number_steps(column, *, fast=False):
         inner = ibis.cases((paren, v.substr(1, v.length() - 2)), else_=v)
         return dict(plain=plain, t=ibis.cases((plain, v), else_=inner.re_replace(CURRENCY, "")))
 
-    def step4(t):
-        text = t["t"]
-        signed = text.startswith("-") | text.startswith("+")
-        return dict(value=ibis.cases((t["plain"], t["direct"]),
-                                     (text.contains("_"), ibis.null("float64")),
-                                     else_=text.try_cast("float64")),
-                    has_comma=text.contains(","), has_dot=text.contains("."),
-                    has_e=text.contains("e") | text.contains("E"), dotpos=text.find("."),
-                    int_len=text.find(".") - ibis.cases((signed, 1), else_=0),
-                    first=ibis.cases((signed, text.substr(1, 1)), else_=text.substr(0, 1)),
-                    length=text.length())
+    return [step1, step2, step3]
 
-    def step5(t):
-        text, value, has_comma, has_dot = t["t"], t["value"], t["has_comma"], t["has_dot"]
-        like_1_234 = (has_dot & ~t["has_e"] & (t["int_len"] >= 1) & (t["int_len"] <= 3)
-                      & (t["length"] - t["dotpos"] - 1 == 3) & (t["first"] != "0"))
-        return dict(cls=ibis.cases(
-            (_blank(t["v"]), ibis.null("int8")),
-            (value.notnull() & like_1_234, LIKE_1_234),
-            (value.notnull() & has_dot, POINT),
-            (value.notnull(), NO_SEPARATOR),
-            (has_comma & text.re_search(A_COMMA), LIKE_1C234),
-            (has_comma & text.re_search(POINT_GROUPED), POINT),
-            (has_comma & text.re_search(COMMA_FORM), COMMA),
-            (has_dot & text.re_search(DOT_GROUPS), COMMA),
-            else_=NOT_NUMBER).cast("int8"))
 
-    return [step1, step2, step3, step4, step5]
+def _number_class(parts):
+    """What a value says about the decimal separator (the classes above), from its parts.
+
+    A plain value (DuckDB reads it as it is) is cheap to classify: no point, a point
+    (``12.5``), or ``1.234``-like (three digits after the point, 1 to 3 before it, no leading
+    zero, no exponent); other values by the shape of their text without currency (``t``).
+    """
+    if "t" not in parts:
+        return parts["cls"]
+    v, t, direct = parts["v"], parts["t"], parts["direct"]
+
+    def point_class(text, number):
+        size = number.abs()
+        like = ((text.length() - text.find(".") - 1 == 3) & (size >= 1) & (size < 1000)
+                & ~text.contains("e") & ~text.contains("E"))
+        return ibis.cases((~text.contains("."), NO_SEPARATOR), (like, LIKE_1_234),
+                          else_=POINT)
+
+    value = t.try_cast("float64")
+    return ibis.cases(
+        (_blank(v), ibis.null("int8")),
+        (parts["plain"], point_class(v, direct)),
+        (value.notnull() & ~t.contains("_"), point_class(t, value)),
+        (t.re_search(A_COMMA), LIKE_1C234),
+        (t.re_search(POINT_GROUPED), POINT),
+        (t.re_search(COMMA_FORM), COMMA),
+        (t.re_search(DOT_GROUPS), COMMA),
+        else_=NOT_NUMBER).cast("int8")
 
 
 def _number_values(parts, decimal):
@@ -299,8 +302,9 @@ class Columns:
                 aggs[f"{name}_mdy_only"] = (mdy.notnull() & dmy.isnull()).sum()
         for name, parts in self.number_parts.items():
             if "t" in parts and self.decimal is None:
+                cls = _number_class(parts)
                 for code in (POINT, COMMA, LIKE_1_234, LIKE_1C234):
-                    aggs[f"{name}_{code}"] = (parts["cls"] == code).sum()
+                    aggs[f"{name}_{code}"] = (cls == code).sum()
         counts = {}
         if aggs:
             try:
@@ -416,7 +420,7 @@ class Columns:
                          argument=self.src.name)
 
     def _ask_decimal(self, name, column, mixed):
-        cls = self.number_parts[name]["cls"]
+        cls = _number_class(self.number_parts[name])
         if mixed:
             line, value = self._example(cls == POINT, column)
             line2, value2 = self._example(cls == COMMA, column)
