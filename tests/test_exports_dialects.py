@@ -342,3 +342,54 @@ def test_the_engine_reads_nothing_but_its_inputs(tmp_path):
         lock(con)
         with pytest.raises(Exception, match="disabled by configuration"):
             con.con.execute(f"SELECT * FROM read_csv('{tmp_path / 'secret.csv'}')").fetchall()
+
+
+def test_excel_serial_dates_and_text_cells_in_a_workbook(tmp_path):
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["customer_id", "order_date", "amount"])
+    sheet.append(["A", 45689, 10])  # 2025-02-01 as a serial number
+    sheet.append(["B", dt.date(2025, 2, 3), "1.234,50 €"])
+    sheet.append(["C", "03.02.2025", 2.5])
+    book.save(tmp_path / "o.xlsx")
+    result = analyse(str(tmp_path / "o.xlsx"), periods=1)
+    assert result.periods["revenue"].tolist() == [10 + 1234.5 + 2.5]
+    assert result.quality.inputs[0].read["date format"] == "yyyy-mm-dd + dd.mm.yyyy + Excel serial"
+
+
+def test_qualtrics_extra_header_rows_are_skipped(tmp_path):
+    path = tmp_path / "survey.tsv"
+    text = ("answered_at\tmetric\tscore\n"
+            "Recorded date\t\"Which metric?\nplease pick\"\tHow likely...\n"
+            '{"ImportId":"recordedDate"}\t{"ImportId":"QID1"}\t{"ImportId":"QID2"}\n'
+            "2025-01-02\tnps\t10\n2025-01-03\tnps\tx\n")
+    path.write_bytes(text.encode("utf-16"))
+    result = analyse(_orders(tmp_path), responses=str(path), periods=1)
+    item = result.quality.inputs[1]
+    assert (item.rows_read, item.rows_used) == (2, 1)
+    assert item.examples == {"score is not a number": [(6, "x")]}
+    assert "Qualtrics" in " ".join(item.notes)
+
+
+def _orders(tmp_path):
+    path = tmp_path / "orders.csv"
+    path.write_text(CSV)
+    return str(path)
+
+
+def test_cli_read_option_and_one_line_per_input(tmp_path):
+    orders = tmp_path / "o.csv"
+    orders.write_text("customer_id\torder_date\tamount\nA\t01/02/2025\t1.234\n")
+    out = tmp_path / "k.csv"
+    result = CliRunner().invoke(app, ["periods", "--orders", str(orders), "--periods", "1",
+                                      "--read", "orders:decimal=,", "--read",
+                                      "orders:date_format=dd/mm/yyyy", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert ("orders (o.csv; UTF-8, delimiter tab, decimal ',', dates dd/mm/yyyy): 1 rows read, "
+            "1 used") in result.output
+    assert pd.read_csv(out)["revenue"].tolist() == [1234.0]
+    result = CliRunner().invoke(app, ["periods", "--orders", str(orders), "--read", "x",
+                                      "--out", str(out), "--force"])
+    assert result.exit_code == 1 and "a read option must be" in result.output

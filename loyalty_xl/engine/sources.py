@@ -139,17 +139,17 @@ CSVS = (".csv", ".tsv", ".txt", ".csv.gz", ".tsv.gz", ".txt.gz")
 PARQUETS = (".parquet", ".pq")
 
 
-def resolve(text: str, name: str = "input") -> tuple[Path, str | None]:
+def resolve(text: str, name: str = "the") -> tuple[Path, str | None]:
     """A source string -> (path, sheet or table name).
 
     The whole string is the path when it names an existing file or folder (whatever it
     contains: ``#``, ``?``, ``*``, ``[``, quotes). Otherwise ``#`` starts a sheet or table name
     only after a part that is an existing workbook or database file.
 
-    >>> resolve("no/such/file.csv")
+    >>> resolve("no/such/file.csv", "orders")
     Traceback (most recent call last):
     ...
-    loyalty_xl.errors.FileError: input no/such/file.csv does not exist
+    loyalty_xl.errors.FileError: orders input no/such/file.csv does not exist
     """
     path = Path(text)
     if path.exists():
@@ -336,6 +336,40 @@ def _table_name(name):
     return f"loyalty_{name}_{next(_counter)}"
 
 
+def _number_text(value) -> str:
+    """A number stored as a number (a workbook cell, a float in a DataFrame's text column) as
+    exact text without a decimal separator, so it never counts as evidence for a decimal point
+    or comma when the column's separator is decided: 2.5 -> "25e-1", 10.0 -> "10".
+
+    >>> _number_text(2.5), _number_text(10.0), _number_text(45689), _number_text(-0.125)
+    ('25e-1', '10', '45689', '-125e-3')
+    """
+    import decimal
+
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e16:
+        return str(int(value))
+    if isinstance(value, int):
+        return str(value)
+    sign, digits, exponent = decimal.Decimal(repr(float(value))).as_tuple()
+    if not isinstance(exponent, int):  # inf, nan: their own words
+        return repr(float(value))
+    text = "".join(map(str, digits)).lstrip("0") or "0"
+    return f"{'-' if sign else ''}{text}{f'e{exponent}' if exponent else ''}"
+
+
+def _value_text(value):
+    """A cell or DataFrame value as the text the parsing reads (None stays None)."""
+    import numbers
+
+    if isinstance(value, numbers.Number) and not isinstance(value, bool):
+        if isinstance(value, float) and value != value:
+            return None
+        return _number_text(value)
+    if value is None or value is pd.NA or value is pd.NaT:
+        return None
+    return _cell_text(value)
+
+
 def _text_frame(frame: pd.DataFrame) -> pd.DataFrame:
     """Object columns as strings (so Ibis sees one type), other columns untouched."""
     out = frame.copy()
@@ -343,7 +377,7 @@ def _text_frame(frame: pd.DataFrame) -> pd.DataFrame:
     for column in out.columns:
         if out[column].dtype == object or str(out[column].dtype).startswith("string"):
             values = out[column].astype(object)
-            out[column] = values.where(values.isna(), values.astype(str)).astype(object)
+            out[column] = values.map(_value_text).astype(object)
     return out
 
 
@@ -391,7 +425,7 @@ def read_workbook(path: Path, part: str | None, name: str):
         body.pop()  # trailing empty rows are not data
     frame = pd.DataFrame(body, columns=header, dtype=object)
     for column in frame.columns:  # dates and numbers as text, as in a CSV export
-        frame[column] = frame[column].map(_cell_text)
+        frame[column] = frame[column].map(_value_text)
     return frame, header_row, where
 
 
