@@ -198,6 +198,7 @@ class CsvFile:
     first_data: int  # record number of the first data row (counting the skipped lines)
     lines: LineMap = field(default_factory=LineMap)
     notes: list[str] = field(default_factory=list)
+    unclosed: int | None = None  # the line where a quoted field opens and never closes
 
     @property
     def delimiter_name(self) -> str:
@@ -279,6 +280,10 @@ class _Scanner:
         self.offset += len(arr)
         self.last_byte = int(arr[-1])
 
+    def unclosed(self, lines: LineMap):
+        """The line of the record a never-closed quote is in, or None."""
+        return lines.line(self.records) if self.quotes & 1 else None
+
     def line_map(self) -> LineMap:
         if not self.keys:
             return LineMap()
@@ -349,6 +354,7 @@ def open_csv(path: Path, options: ReadOptions, folder: Path, stem: str, *,
             else:
                 codec, shown = "latin-1", "Latin-1"
         lines = scanner.line_map()
+        unclosed = scanner.unclosed(lines)
         needs_copy = codecs.lookup(codec).name not in ("utf-8",) or path.suffix.lower() == ".gz"
         if needs_copy:
             target = folder / f"{stem}.csv"
@@ -365,10 +371,13 @@ def open_csv(path: Path, options: ReadOptions, folder: Path, stem: str, *,
             while chunk := raw.read(CHUNK):
                 scanner.feed(chunk)
         lines = scanner.line_map()
+        unclosed = scanner.unclosed(lines)
     if options.encoding and ascii_compatible and codec != "utf-8":
         if not _decodes(path, codec):
             raise FileError(f"{label} is not valid {shown}; check --read <input>:encoding=...")
-    return _dialect(path, target, shown, lines, options, label)
+    found = _dialect(path, target, shown, lines, options, label)
+    found.unclosed = unclosed
+    return found
 
 
 def _sample(target: Path) -> str:

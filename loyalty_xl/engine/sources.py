@@ -108,14 +108,14 @@ def load(con, name: str, spec, mapping: dict[str, str] | None = None,
                 raise InputError(
                     f"{name} input {label} has no column {_shown(source_column)!r}"
                     f"{f' (for {column})' if source_column != column else ''}; "
-                    f"its columns are: {', '.join(map(_shown, present)) or 'none'}",
+                    f"its columns are: {_cap(present) or 'none'}",
                     argument=name)
             continue
         renames[column] = match
         found.append(column)
     if name == "spend" and not {"date", "period"} & set(found):
         raise InputError(f"spend input {label} needs a column 'date' or 'period'; its "
-                         f"columns are: {', '.join(map(_shown, present))}", argument=name)
+                         f"columns are: {_cap(present)}", argument=name)
     src.table = table.select(**{c: table[renames[c]] for c in found}, _row=table[row_column])
     src.columns = tuple(found)
     return src
@@ -314,19 +314,36 @@ def _read_csv(con, name, path: Path, read: ReadOptions) -> Source:
 
 
 def _csv_error(name, path, csv_file, err):
+    """DuckDB's refusal of a CSV file as one line naming the line and what is wrong."""
+    import re
+
     from loyalty_xl.engine.csv_dialect import first_bad_record
 
+    where = f"{name} input {path.name}"
+    if csv_file.unclosed is not None:
+        return FileError(f"{where}, line {csv_file.unclosed}: a quoted field is never closed "
+                         '(a " without its closing ")', argument=name)
     bad = first_bad_record(csv_file)
     if bad is not None:
         line, found, text = bad
         if found is None:
-            return FileError(f"{name} input {path.name}, line {line}: cannot be read ({text})",
-                             argument=name)
-        return FileError(f"{name} input {path.name}, line {line}: {found} fields where the "
-                         f"header has {len(csv_file.header)} (delimiter "
-                         f"{csv_file.delimiter_name}); got {_shown(text[:80])!r}", argument=name)
-    first = " ".join(str(err).split("\n")[0].split())[:200]
-    return FileError(f"{name} input {path.name} could not be read: {first}", argument=name)
+            return FileError(f"{where}, line {line}: cannot be read ({text})", argument=name)
+        return FileError(f"{where}, line {line}: {found} fields where the header has "
+                         f"{len(csv_file.header)} (delimiter {csv_file.delimiter_name}); got "
+                         f"{_shown(text[:80])!r}", argument=name)
+    message = str(err)
+    parts = [p.strip() for p in message.split("\n\n")]
+    reason = parts[1] if len(parts) > 1 and not parts[1].startswith("Possible") else parts[0]
+    line = re.search(r"Line: (\d+)", message)
+    at = f", near line {line.group(1)}" if line else ""
+    return FileError(f"{where}{at} could not be read: {_shown(' '.join(reason.split())[:200])}",
+                     argument=name)
+
+
+def _cap(names, limit=12) -> str:
+    shown = [_shown(n)[:40] for n in names[:limit]]
+    more = f" and {len(names) - limit} more" if len(names) > limit else ""
+    return ", ".join(shown) + more
 
 
 _counter = iter(range(1, 1 << 62))
