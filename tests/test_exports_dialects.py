@@ -398,3 +398,34 @@ def test_cli_read_option_and_one_line_per_input(tmp_path):
     result = CliRunner().invoke(app, ["periods", "--orders", str(orders), "--read", "x",
                                       "--out", str(out), "--force"])
     assert result.exit_code == 1 and "a read option must be" in result.output
+
+
+COMMA_VALUES = {"1.234,56 €": 1234.56, "€ 12,50": 12.5, "-12,50": -12.5, "(12,50)": -12.5,
+                "1.234": 1234.0, "1,234": 1.234, "12": 12.0, "EUR 1.234.567,8": 1234567.8,
+                "1 234,5": 1234.5, "12,5,0": None, "12,": None, "1.2.3": None, "abc": None}
+POINT_VALUES = {"1,234.56": 1234.56, "$1,234.50": 1234.5, "EUR 12.50": 12.5, "(12.50)": -12.5,
+                "1.234": 1.234, "1,234": 1234.0, "1e3": 1000.0, "12.5 USD": 12.5,
+                "12.5.1": None, "1,2,3": None, "1_000": None}
+
+
+@pytest.mark.parametrize("decimal, values", [(",", COMMA_VALUES), (".", POINT_VALUES)])
+def test_every_number_shape_reads_as_written(decimal, values):
+    import contextlib
+
+    from loyalty_xl.engine.backend import connection
+    from loyalty_xl.engine.parsing import Columns
+    from loyalty_xl.engine.sources import load
+
+    frame = pd.DataFrame({"customer_id": "A", "order_date": "2025-01-02",
+                          "amount": list(values)})
+    with contextlib.ExitStack() as stack:
+        con = connection(None, "1GB", stack)
+        src = load(con, "orders", frame, None, ReadOptions(decimal=decimal))
+        cols = Columns(src, {"day": "order_date"}, {"amount": "amount"}).decide()
+        t = cols.table
+        got = t.select(_row=t._row, a=cols.number("amount")).order_by("_row").execute()["a"]
+    for (text, expected), value in zip(values.items(), got):
+        if expected is None:
+            assert pd.isna(value), text
+        else:
+            assert value == pytest.approx(expected), text
