@@ -28,7 +28,7 @@ __all__ = [
     "CLI", "RETENTION_RATE", "CHURN_RATE", "REPEAT_PURCHASE_RATE", "RETURNING_RATIO",
     "AVG_PURCHASE_VALUE", "PURCHASE_FREQUENCY", "CUSTOMER_VALUE", "CUSTOMER_LIFESPAN", "CLV",
     "CAC", "CLV_CAC_RATIO", "COHORT_RETENTION", "PARTICIPATION_RATE", "REDEMPTION_RATE",
-    "ACTIVE_ENGAGEMENT_RATE",
+    "ACTIVE_ENGAGEMENT_RATE", "RFM_SUMMARY", "P_ALIVE", "CLV_MODEL", "CLV_PREDICT",
 ]
 
 CATEGORY = "Loyalty KPIs"
@@ -411,3 +411,106 @@ def ACTIVE_ENGAGEMENT_RATE(active_members, members):
     """Active engagement rate: members active in the window / all members."""
     return _per_cell(kpis.active_engagement_rate, ("active_members", active_members),
                      ("members", members))
+
+
+# --- Predictive customer value (BG/NBD and Gamma-Gamma; kpis/predictive.py) -------------------
+
+DOC_ORDER_DATES = "Range of order dates, aligned with the customer ids (one row per order)."
+DOC_AMOUNTS = "Range of order amounts (>= 0, refunds left out), aligned with the customer ids."
+DOC_END = "Optional end of the observation period; default the last order date."
+
+
+def _order_rows(customer_ids, dates, amounts=None):
+    ids = cells.read(customer_ids, "customer_ids").values
+    days = cells.read_dates(dates, "dates").values
+    if amounts is None:  # P(alive) needs no amounts: each dated row is an order of 0
+        blank = np.isnat(days) if days.dtype.kind == "M" else \
+            np.fromiter((v is None for v in days), bool, days.size)
+        money = np.where(blank, np.nan, 0.0)
+    else:
+        money = _numbers(amounts, "amounts")
+    return ids, days, money
+
+
+def _end(end):
+    end = _option(end, None)
+    if end is None:
+        return None
+    return cells.read_dates(end, "end").values[0]
+
+
+def _summary(customer_ids, dates, amounts=None, end=None, unit="W"):
+    return kpis.rfm_summary(*_order_rows(customer_ids, dates, amounts), end=_end(end),
+                            unit=unit)
+
+
+def _ids(index):
+    return [v if isinstance(v, (str, int, float)) else str(v) for v in index.tolist()]
+
+
+@func(category=CATEGORY)
+@arg("customer_ids", "raw", doc=DOC_IDS)
+@arg("dates", "raw", doc=DOC_ORDER_DATES)
+@arg("amounts", "raw", doc=DOC_AMOUNTS)
+@arg("end", "raw", doc=DOC_END)
+@arg("unit", "raw", doc='Optional time unit: "W" weeks (default), "D" days or "M" months.')
+@_excel
+def RFM_SUMMARY(customer_ids, dates, amounts, end=None, unit="W"):
+    """Spills per customer: repeat purchase days, recency, age T and mean repeat spend."""
+    table = _summary(customer_ids, dates, amounts, end, _option(unit, "W"))
+    rows = [["Customer", "Repeat purchases", "Recency", "T", "Mean repeat spend"]]
+    rows += [list(r) for r in zip(_ids(table.index), *(table[c].tolist() for c in table))]
+    return rows
+
+
+@func(category=CATEGORY)
+@arg("customer_ids", "raw", doc=DOC_IDS)
+@arg("dates", "raw", doc=DOC_ORDER_DATES)
+@arg("end", "raw", doc=DOC_END)
+@_excel
+def P_ALIVE(customer_ids, dates, end=None):
+    """Spills per customer the probability that they are still a customer (BG/NBD model)."""
+    table = _summary(customer_ids, dates, None, end)
+    x, tx, age = (table[c].to_numpy() for c in ("frequency", "recency", "T"))
+    alive = kpis.fit_bgnbd(x, tx, age).probability_alive(x, tx, age)
+    return [["Customer", "P(alive)"], *map(list, zip(_ids(table.index), alive.tolist()))]
+
+
+@func(category=CATEGORY)
+@arg("customer_ids", "raw", doc=DOC_IDS)
+@arg("dates", "raw", doc=DOC_ORDER_DATES)
+@arg("amounts", "raw", doc=DOC_AMOUNTS)
+@_excel
+def CLV_MODEL(customer_ids, dates, amounts):
+    """Spills the fitted BG/NBD (purchases) and Gamma-Gamma (spend) parameters, labelled."""
+    table = _summary(customer_ids, dates, amounts)
+    x, tx, age, m = (table[c].to_numpy() for c in table.columns)
+    bg = kpis.fit_bgnbd(x, tx, age)
+    gg = kpis.fit_gamma_gamma(x, m)
+    return [["Parameter", "Value"],
+            ["r (purchase rate shape)", bg.r], ["alpha (purchase rate scale, weeks)", bg.alpha],
+            ["a (dropout shape)", bg.a], ["b (dropout shape)", bg.b],
+            ["BG/NBD log-likelihood", bg.log_likelihood], ["Customers", bg.n],
+            ["p (spend shape)", gg.p], ["q (spend scale shape)", gg.q],
+            ["v (spend scale)", gg.v], ["Gamma-Gamma log-likelihood", gg.log_likelihood],
+            ["Repeat customers", gg.n],
+            ["Mean spend per purchase", cells.number(gg.mean_spend if gg.q > 1 else np.nan)]]
+
+
+@func(category=CATEGORY)
+@arg("customer_ids", "raw", doc=DOC_IDS)
+@arg("dates", "raw", doc=DOC_ORDER_DATES)
+@arg("amounts", "raw", doc=DOC_AMOUNTS)
+@arg("horizon_months", "raw", doc="Optional horizon in months, default 12.")
+@arg("discount", "raw", doc="Optional monthly discount rate, default 0 (0.01 = 1% a month).")
+@arg("margin", "raw", doc="Optional share of spend kept as profit, 0 to 1 (default 1).")
+@_excel
+def CLV_PREDICT(customer_ids, dates, amounts, horizon_months=12, discount=0.0, margin=1.0):
+    """Spills per customer: purchases expected, P(alive) and predicted CLV over the horizon."""
+    table = kpis.predict_clv(_summary(customer_ids, dates, amounts),
+                             horizon_months=_option(horizon_months, 12),
+                             discount=_option(discount, 0.0), margin=_option(margin, 1.0))
+    rows = [["Customer", "Purchases expected", "P(alive)", "Predicted CLV"]]
+    rows += map(list, zip(_ids(table.index), table.expected_purchases.tolist(),
+                          table.p_alive.tolist(), table.clv.tolist()))
+    return rows

@@ -153,3 +153,99 @@ def test_clean_data_has_nothing_excluded(result):
     orders = result.quality.inputs[0]
     assert (orders.rows_read, orders.rows_used) == (10, 10)
     assert any("1 refunds" in note for note in result.quality.notes())
+
+
+def temp_tables(con):
+    rows = con.raw_sql("SELECT table_name FROM duckdb_tables() WHERE temporary").fetchall()
+    return sorted(name for (name,) in rows if name.startswith("loyalty_tmp_"))
+
+
+def test_scratch_tables_are_dropped_and_no_step_keeps_one():
+    """Memory: Scratch.release drops the table it is given (DuckDB reports the name
+    qualified, temp.main.name), drop() the rest; the engine keeps nothing between steps
+    (each count aggregates the orders in the query that needs it)."""
+    import ibis
+
+    from loyalty_xl.engine.backend import Scratch
+
+    con = ibis.duckdb.connect()
+    scratch = Scratch(con)
+    first = scratch.keep(ibis.memtable({"a": [1, 2]}))
+    second = scratch.keep(ibis.memtable({"a": [3]}))
+    assert len(temp_tables(con)) == 2
+    scratch.release(first)
+    assert temp_tables(con) == [second.get_name().split(".")[-1]] == scratch.names
+    scratch.drop()
+    assert temp_tables(con) == [] == scratch.names
+    seen = {}
+    result = analyse(ORDERS, responses=RESPONSES, spend=SPEND, members=MEMBERS, events=EVENTS,
+                     con=con, progress=lambda step: seen.setdefault(step, temp_tables(con)),
+                     **SETTINGS)
+    assert {"checking orders", "counting customers per period", "cohorts", "survey answers",
+            "spend", "computing KPIs"} <= set(seen)
+    assert all(tables == [] for tables in seen.values())
+    assert temp_tables(con) == []
+    assert result.cohorts is not None
+
+
+def test_compute_periods_does_not_compute_the_cohort_matrix(monkeypatch):
+    from loyalty_xl.engine import compute_periods
+    from loyalty_xl.engine.counting import Run
+
+    def refuse(self):
+        raise AssertionError("cohorts computed")
+
+    monkeypatch.setattr(Run, "cohorts", refuse)
+    table = compute_periods(ORDERS, **SETTINGS)
+    assert table["orders"].tolist() == [3, 2, 0, 2]
+    with pytest.raises(AssertionError, match="cohorts computed"):
+        analyse(ORDERS, **SETTINGS)
+
+
+def test_a_backend_without_an_operation_is_refused_up_front(tmp_path):
+    import sqlite3
+
+    import ibis
+
+    from loyalty_xl.errors import InputError
+
+    with sqlite3.connect(tmp_path / "shop.db") as db:
+        ORDERS.to_sql("orders", db, index=False)
+    table = ibis.sqlite.connect(tmp_path / "shop.db").table("orders")
+    with pytest.raises(InputError, match=r"the sqlite backend cannot run the period engine: it "
+                                         r"lacks try_cast") as err:
+        analyse(table, **SETTINGS)
+    assert "\n" not in str(err.value)
+
+
+def test_ibis_tables_have_no_row_numbers_examples_name_the_row_by_its_columns():
+    """No row_number() over the whole input (one partition on Spark): an excluded row of an
+    Ibis table is located by its own columns."""
+    import ibis
+
+    con = ibis.duckdb.connect()
+    bad = ORDERS.astype(str)
+    bad.loc[2, "order_date"] = "someday"
+    bad.loc[4, "order_id"] = "o1"  # a duplicate id: the row listed first in order is kept
+    result = analyse(con.create_table("orders", ibis.memtable(bad)), **SETTINGS)
+    item = result.quality.inputs[0]
+    assert item.excluded == {"unparseable order date": 1, "duplicate order id": 1}
+    assert item.examples["unparseable order date"] == [
+        ("order_id=o3, customer_id=A, order_date=someday, amount=20", "someday")]
+    [(where, value)] = item.examples["duplicate order id"]
+    assert value == "o1" and where.startswith("order_id=o1, customer_id=")
+    table = result.quality.table()
+    assert "order_id=o3, customer_id=A, order_date=someday, amount=20: someday" in set(
+        table["examples"])
+
+
+def test_a_polars_table_is_refused_naming_the_window_functions():
+    pytest.importorskip("polars")
+    import ibis
+
+    from loyalty_xl.errors import InputError
+
+    table = ibis.polars.connect().create_table("orders", ORDERS)
+    with pytest.raises(InputError, match=r"the polars backend cannot run the period engine: it "
+                                         r"lacks window functions \(use DuckDB or Spark\)"):
+        analyse(table, **SETTINGS)

@@ -71,7 +71,7 @@ def test_every_responses_spend_and_programme_reason():
                      periods=4, until="2026-04")
     assert reasons(result, "responses").excluded == {
         "unparseable answer date": 1, "unknown metric": 1, "score is not a number": 1,
-        "score off its scale": 2, "weight is not a number >= 0": 1,
+        "score off its scale": 1, "score is not a whole number": 1, "weight is not a number >= 0": 1,
         "CLI answer without respondent_id": 1}
     assert reasons(result, "spend").excluded == {
         "unparseable date or period": 1, "amount is not a number >= 0": 1,

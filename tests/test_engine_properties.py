@@ -86,3 +86,56 @@ def test_engine_counts_equal_the_brute_force_definition(rows, kind, periods, win
         else:
             assert row["retention_rate"] == pytest.approx(want["retention"])
             assert row["retention_rate"] + row["churn_rate"] == pytest.approx(1.0)
+
+
+answers = st.lists(st.tuples(st.sampled_from(["nps", "csat", "ces", "cli"]),
+                             st.dates(dt.date(2026, 1, 1), dt.date(2026, 3, 31)),
+                             st.integers(0, 10), st.sampled_from("rstu"),
+                             st.sampled_from([0.5, 1.0, 2.0]), st.sampled_from(["web", None])),
+                   min_size=1, max_size=30)
+
+
+@settings(max_examples=15, deadline=None)
+@given(answers)
+def test_survey_kpis_from_backend_aggregates_equal_the_library_on_the_answers(rows):
+    """The engine sums weights and squared weights per period, metric, score and segment (CLI:
+    per respondent first); the KPIs from those sums equal the library on the raw answers."""
+    import loyalty_xl as lx
+
+    scales = {"nps": (0, 10), "csat": (1, 5), "ces": (1, 7), "cli": (1, 6)}
+    records, seen = [], set()
+    for metric, day, score, who, weight, segment in rows:
+        low, high = scales[metric]
+        score = low + score % (high - low + 1)
+        if metric == "cli":  # one answer per respondent, question and month
+            metric = ["cli_recommend", "cli_buy_again", "cli_other_products"][score % 3]
+            if (who, metric, day.month) in seen:
+                continue
+            seen.add((who, metric, day.month))
+            weight = {"r": 0.5, "s": 1.0, "t": 2.0, "u": 1.0}[who]  # one weight a respondent
+        records.append((day.isoformat(), metric, score, who, weight, segment))
+    frame = pd.DataFrame(records, columns=["answered_at", "metric", "score", "respondent_id",
+                                           "weight", "segment"])
+    orders = pd.DataFrame({"customer_id": ["a"], "order_date": ["2026-03-01"], "amount": [1]})
+    result = analyse(orders, responses=frame, period="month", periods=3)
+    got = result.periods.set_index("period")
+    frame["p"] = frame.answered_at.str[:7]
+    for p, part in frame.groupby("p"):
+        nps = part[part.metric == "nps"]
+        csat = part[part.metric == "csat"]
+        ces = part[part.metric == "ces"]
+        want = {"nps": lx.net_promoter_score(nps.score, weights=nps.weight),
+                "csat": lx.csat(csat.score, scale="1-5", weights=csat.weight),
+                "ces": lx.customer_effort_score(ces.score, weights=ces.weight)}
+        cli = part[part.metric.str.startswith("cli")]
+        wide = cli.pivot(index="respondent_id", columns="metric", values="score").reindex(
+            columns=["cli_recommend", "cli_buy_again", "cli_other_products"])
+        weights = cli.groupby("respondent_id").weight.first().reindex(wide.index)
+        want["cli"] = lx.customer_loyalty_index(*(wide[c] for c in wide.columns),
+                                                weights=weights) if len(cli) else float("nan")
+        for name, value in want.items():
+            if pd.isna(value):
+                assert pd.isna(got.loc[p, name]), (p, name)
+            else:
+                assert got.loc[p, name] == pytest.approx(value, rel=1e-12), (p, name)
+        assert got.loc[p, "nps_responses"] == len(nps)

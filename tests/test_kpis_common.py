@@ -5,6 +5,7 @@ test of its own in a per-KPI file, fails ``test_registry_covers_every_public_kpi
 """
 
 import ast
+import dataclasses
 import datetime as dt
 import math
 from pathlib import Path
@@ -18,6 +19,7 @@ from hypothesis import strategies as st
 import loyalty_xl as lx
 from loyalty_xl import LoyaltyXLError
 from loyalty_xl import kpis
+from loyalty_xl.errors import InputError
 
 nps_scores = st.lists(st.one_of(st.integers(0, 10), st.none()), max_size=60)
 scale_1_5 = st.lists(st.one_of(st.integers(1, 5), st.none()), max_size=40)
@@ -42,6 +44,42 @@ def ordered_pair(draw, whole=True):
     big = draw(counts if whole else amounts)
     small = draw(st.integers(0, big) if whole else st.floats(0, big))
     return small, big
+
+
+def simulated_customers(seed, n, r, alpha, a, b):
+    """Per-customer frequency, recency, T (BG/NBD) and mean repeat spend (Gamma-Gamma)."""
+    rng = np.random.default_rng(seed)
+    T = rng.uniform(1, 52, n).round(2)
+    arrivals = rng.poisson(rng.gamma(r, 1 / alpha, n) * T)
+    x = np.minimum(arrivals, rng.geometric(rng.beta(a, b, n)))
+    tx = np.where(x > 0, np.maximum(T * rng.beta(np.maximum(x, 1), arrivals - x + 1), 0.01), 0)
+    spend = np.where(x > 0, rng.gamma(6 * np.maximum(x, 1), 1 / (rng.gamma(4, 1 / 15, n) *
+                                                                    np.maximum(x, 1))), 0)
+    return x, np.minimum(tx.round(2), T), T, spend.round(2) + (x > 0) * 0.01
+
+
+@st.composite
+def bgnbd_customers(draw):
+    """Customers from drawn parameters: usually, not always, enough for a fit (a fit may
+    refuse data that cannot support it; test_model_fit_strategies_mostly_fit keeps this
+    strategy from testing nothing)."""
+    return simulated_customers(draw(st.integers(0, 2**32 - 1)), draw(st.integers(30, 150)),
+                               draw(st.floats(0.2, 3)), draw(st.floats(1, 20)),
+                               draw(st.floats(0.3, 3)), draw(st.floats(0.5, 10)))
+
+
+@st.composite
+def rfm_table(draw):
+    x, tx, T, spend = draw(bgnbd_customers())
+    return pd.DataFrame({"frequency": x, "recency": tx, "T": T, "monetary_value": spend})
+
+
+@st.composite
+def order_rows(draw):
+    n = draw(st.integers(0, 30))
+    return (draw(st.lists(st.sampled_from("abcde"), min_size=n, max_size=n)),
+            draw(st.lists(dates, min_size=n, max_size=n)),
+            draw(st.lists(st.floats(0, 1e4), min_size=n, max_size=n)))
 
 
 @st.composite
@@ -85,7 +123,14 @@ REGISTRY = {
     "redemption_rate": (ordered_pair(whole=False).map(lambda p: (p, {})), (0, 1)),
     "active_engagement_rate": (ordered_pair().map(lambda p: (p, {})), (0, 1)),
     "cohort_retention": (orders().map(lambda o: (o, {})), None),
+    "rfm_summary": (order_rows().map(lambda o: (o, {})), (0, math.inf)),
+    "fit_bgnbd": (bgnbd_customers().map(lambda c: (c[:3], {})), (0, math.inf)),
+    "fit_gamma_gamma": (bgnbd_customers().map(lambda c: ((c[0], c[3]), {})), (0, math.inf)),
+    "predict_clv": (rfm_table().map(lambda t: ((t,), {"discount": 0.01})), (0, math.inf)),
 }
+# Model fits: valid input may still be data a model cannot fit (too few repeat buyers, a
+# parameter running off); then they raise InputError with one line, never return NaN.
+MODEL_FITS = {"fit_bgnbd", "fit_gamma_gamma", "predict_clv"}
 
 # Inputs a user might pass by mistake: every KPI must answer them with a number, NaN or
 # LoyaltyXLError, never with a TypeError, IndexError or a numpy warning turned error.
@@ -124,6 +169,9 @@ def test_registry_covers_every_public_kpi():
 
 
 def _numbers(value):
+    if isinstance(value, kpis.MODEL_TYPES):  # a fitted model: its parameters
+        return [float(getattr(value, f.name)) for f in dataclasses.fields(value)
+                if f.name not in ("log_likelihood", "n")]
     if isinstance(value, tuple):
         return [v for v in value if isinstance(v, float)]
     if isinstance(value, pd.DataFrame):
@@ -136,11 +184,31 @@ def _numbers(value):
 def test_valid_input_gives_numbers_within_bounds(name, data):
     strategy, bounds = REGISTRY[name]
     args, kwargs = data.draw(strategy)
-    out = getattr(kpis, name)(*args, **kwargs)
-    for value in _numbers(out):
+    try:
+        out = getattr(kpis, name)(*args, **kwargs)
+    except InputError as err:
+        assert name in MODEL_FITS and "\n" not in str(err)
+        assert "fit" in str(err) or "model" in str(err), err
+        return
+    numbers = _numbers(out)
+    if name in MODEL_FITS:
+        assert numbers and all(math.isfinite(v) for v in numbers)  # never a silent NaN
+    for value in numbers:
         assert isinstance(value, (float, np.floating))
         if bounds and not math.isnan(value):
             assert bounds[0] - 1e-9 <= value <= bounds[1] + 1e-9
+
+
+def test_model_fit_strategies_mostly_fit():
+    fitted = 0
+    for seed in range(10):
+        x, tx, T, spend = simulated_customers(seed, 150, 0.5, 5.0, 1.0, 3.0)
+        try:
+            kpis.fit_bgnbd(x, tx, T), kpis.fit_gamma_gamma(x, spend)
+            fitted += 1
+        except InputError:
+            pass
+    assert fitted >= 7
 
 
 @pytest.mark.parametrize("name", kpis.__all__)
@@ -157,7 +225,7 @@ def test_any_input_returns_a_number_or_raises_the_project_error(name, data):
     except LoyaltyXLError as err:
         assert "\n" not in str(err) and str(err)
         return
-    assert isinstance(out, (float, np.ndarray, tuple, pd.DataFrame))
+    assert isinstance(out, (float, np.ndarray, tuple, pd.DataFrame, *kpis.MODEL_TYPES))
 
 
 @pytest.mark.parametrize("name", ["net_promoter_score", "csat", "customer_effort_score",

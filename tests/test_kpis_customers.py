@@ -39,7 +39,7 @@ def test_retention_rate_error_names_position_in_arrays():
 
 def test_churn_rate_default_and_complement():
     assert lx.churn_rate(200, 30) == 0.15
-    # kpi-spec.md: CRR 22.5% -> churn (as 1 - CRR) 77.5%.
+    # docs/kpis.md: CRR 22.5% -> churn (as 1 - CRR) 77.5%.
     crr = lx.retention_rate(200, 70, 25)
     assert crr == 0.225
     churn = lx.churn_rate(200, customers_end=70, new_customers=25, method="complement")
@@ -89,7 +89,7 @@ def test_returning_to_one_time_ratio():
     assert math.isnan(lx.returning_to_one_time_ratio(["a", "a"]))
 
 
-# kpi-spec.md's worked example: revenue 20,000, 400 orders, 180 customers, lifespan 5 years.
+# docs/kpis.md's worked example: revenue 20,000, 400 orders, 180 customers, lifespan 5 years.
 
 def test_average_purchase_value_article_example_and_edges():
     assert lx.average_purchase_value(20000, 400) == 50.0

@@ -9,7 +9,7 @@ import pytest
 import loyalty_xl as lx
 from loyalty_xl import LoyaltyXLError
 
-ARTICLE = [10] * 90 + [8] * 70 + [3] * 40  # kpi-spec.md: 200 answers, 90/70/40
+ARTICLE = [10] * 90 + [8] * 70 + [3] * 40  # docs/kpis.md: 200 answers, 90/70/40
 
 
 def test_net_promoter_score_article_example_is_25_not_20():

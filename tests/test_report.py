@@ -13,7 +13,7 @@ from loyalty_xl.cli import app
 from loyalty_xl.datasets import load_sample, sample_paths
 from loyalty_xl.engine import analyse
 from loyalty_xl.report import TEMPLATE_DIR, build_report, default_template
-from loyalty_xl.report.catalogue import TABLE_COLUMNS
+from loyalty_xl.report.catalogue import BY_KEY, TABLE_COLUMNS
 from loyalty_xl.report.template import LANGS, build, template_path
 from tests.office import convert, require_office, soffice
 
@@ -57,7 +57,7 @@ def summary_rows(book):
 def test_libreoffice_opens_recalculates_and_prints_the_demo(office, sample_result):
     book, text, pdf = office
     assert pdf.stat().st_size > 10_000
-    for title in ("Net Promoter Score with 95% interval", "Retention and churn",
+    for title in ("Net Promoter Score with 95% interval", "Retention rate", "Churn rate",
                   "Customer lifetime value and acquisition cost", "Loyalty programme"):
         assert title in " ".join(text.split()), title
     assert "Customer loyalty report 2026-10" in text
@@ -73,9 +73,10 @@ def test_libreoffice_opens_recalculates_and_prints_the_demo(office, sample_resul
         _, current, prev, change, arrow, ago, change_ago, _ = rows[label]
         assert current == pytest.approx(last[key]) and prev == pytest.approx(previous[key])
         assert ago == pytest.approx(year_ago[key])
-        # The change columns are formulas: LibreOffice computed them.
-        assert change == pytest.approx(last[key] - previous[key])
-        assert change_ago == pytest.approx(last[key] - year_ago[key])
+        # The change columns are formulas: LibreOffice computed them; rates in points (pp).
+        scale = 100 if BY_KEY[key].is_rate else 1
+        assert change == pytest.approx(scale * (last[key] - previous[key]))
+        assert change_ago == pytest.approx(scale * (last[key] - year_ago[key]))
         assert arrow == ("▲" if change > 0 else "▼" if change < 0 else "►")
         checked += 1
     assert checked == 6
@@ -86,10 +87,9 @@ def test_every_summary_value_equals_the_engine(demo, sample_result):
     book = openpyxl.load_workbook(demo)
     rows = summary_rows(book)
     last = sample_result.periods.iloc[-1]
-    from loyalty_xl.report.catalogue import BY_KEY
     from loyalty_xl.report.template import SUMMARY_KPIS
     for key in SUMMARY_KPIS:
-        assert rows[BY_KEY[key].en][1] == pytest.approx(last[key]), key
+        assert rows[BY_KEY[key].label("en")][1] == pytest.approx(last[key]), key
     periods = book.worksheets[1]
     table = periods.tables["Periods"]
     assert table.ref == f"A1:{openpyxl.utils.get_column_letter(len(TABLE_COLUMNS))}14"
@@ -102,12 +102,20 @@ def test_every_summary_value_equals_the_engine(demo, sample_result):
 def test_charts_cover_exactly_the_filled_periods(demo):
     book = openpyxl.load_workbook(demo)
     charts = book.worksheets[2]._charts
-    assert len(charts) == 4
+    assert len(charts) == 5
     refs = [s.val.numRef.f for c in charts for s in c.series]
     cats = [s.cat.strRef.f if s.cat.strRef else s.cat.numRef.f for c in charts for s in c.series]
     assert len(refs) == 10
     assert all(re.fullmatch(r"'Periods'!\$([A-Z]+)\$2:\$\1\$14", ref) for ref in refs), refs
-    assert all(cat == "'Periods'!$A$2:$A$14" for cat in cats)
+    label = openpyxl.utils.get_column_letter(TABLE_COLUMNS.index("period_label") + 1)
+    assert all(cat == f"'Periods'!${label}$2:${label}$14" for cat in cats)
+    periods = book.worksheets[1]
+    assert periods[f"{label}2"].value == "Oct\u00a025"  # one line under the chart
+    # retention and churn each on an axis around their own values, not 0-100%
+    retention, churn = charts[1], charts[2]
+    assert 0 < retention.y_axis.scaling.min < retention.y_axis.scaling.max <= 1
+    assert churn.y_axis.scaling.max < 0.2
+    assert all(c.x_axis.title is not None and c.y_axis.title is not None for c in charts)
 
 
 def test_cohorts_quality_and_about_sheets(demo, sample_result):
@@ -223,6 +231,9 @@ def test_cli_report_with_german_template_and_errors(tmp_path):
     result = runner.invoke(app, ["report", "--orders", str(p["orders"]), "--out",
                                  str(tmp_path / "x.csv")])
     assert result.exit_code == 1 and "--out must be an .xlsx workbook" in result.output
+    result = runner.invoke(app, ["report", "--orders", str(p["orders"]), "--currency", "dollars",
+                                 "--out", str(tmp_path / "x.xlsx")])
+    assert result.exit_code == 1 and "three-letter code" in result.output
 
 
 def test_committed_templates_are_what_the_generator_writes(tmp_path):
@@ -257,3 +268,38 @@ def test_weekly_report_compares_with_a_year_earlier_beyond_the_shown_periods(tmp
     assert periods.tables["Periods"].ref.endswith("21")  # 20 weeks shown
     assert periods["A21"].value == engine.iloc[-1]["period"]
     assert book.worksheets[3]["A24"].value == engine.iloc[-1]["period"]  # last shown cohort
+
+
+def test_segments_from_the_result_in_columns_and_a_currency(tmp_path, sample_result):
+    out = build_report(sample_result, tmp_path / "r.xlsx", currency="USD")  # no segments=
+    ws = openpyxl.load_workbook(out).worksheets[0]
+    rows = {ws.cell(r, 1).value: [ws.cell(r, c).value for c in range(1, 6)]
+            for r in range(1, ws.max_row + 1)}
+    segments = sample_result.segments.set_index("segment")
+    assert rows["Segment"] == ["Segment", "Answers", "NPS", "95% low", "95% high"]
+    for name in segments.index:
+        _, n, nps, low, high = rows[name]
+        assert (n, nps, low, high) == pytest.approx(tuple(segments.loc[name, ["n", "nps", "low",
+                                                                              "high"]]))
+    revenue = next(r for r in range(5, 40) if ws.cell(r, 1).value == "Revenue")
+    assert ws.cell(revenue, 2).number_format == '"$"#,##0.00'
+    assert '"$"' in ws.cell(revenue, 4).number_format
+    churn = next(r for r in range(5, 40) if ws.cell(r, 1).value == "Churn rate")
+    assert ws.cell(churn, 4).number_format.startswith('+0.0" pp"')
+    # the year-ago period (2025-10) is a warm-up period: marked, not coloured
+    assert ws.cell(churn, 8).value == "warm-up"
+    coloured = {str(cf.sqref) for cf in ws.conditional_formatting}
+    assert f"G{churn}:H{churn}" not in coloured and f"D{churn}:E{churn}" in coloured
+
+
+def test_german_report_is_german(tmp_path, sample_result):
+    out = build_report(sample_result, tmp_path / "de.xlsx", lang="de")
+    book = openpyxl.load_workbook(out)
+    quality, about = book.worksheets[4], book.worksheets[5]
+    values = [str(c.value) for ws in (quality, about) for row in ws.iter_rows() for c in row
+              if c.value is not None]
+    text = " ".join(values)
+    for english in ("refunds", "duplicate order id", "months", "activity window", "row ",
+                    "orders:", "unparseable"):
+        assert english not in text, english
+    assert "(13 Monate)" in text and "doppelte Bestellnummer" in text and "Erstattungen" in text

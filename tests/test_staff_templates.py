@@ -11,7 +11,8 @@ from typer.testing import CliRunner
 import loyalty_xl as lx
 from loyalty_xl.cli import app
 from loyalty_xl.report import TEMPLATE_DIR
-from loyalty_xl.staff_templates import BUILDERS, WORDS, file_name
+from loyalty_xl.staff_templates import BUILDERS, file_name
+from loyalty_xl.texts import Texts
 from tests.office import convert_many, require_office
 
 SIZES = (0, 1, 9, 300)
@@ -44,8 +45,8 @@ def named(book, name):
 
 
 def survey_case(rng, n, lang):
-    w = WORDS[lang]
-    score = w.t("Score", "Wert")
+    t = Texts(lang)
+    score = t("survey.score")
     nps = rng.integers(0, 11, n)
     csat = rng.integers(1, 6, n)
     ces = rng.integers(1, 8, n)
@@ -55,8 +56,7 @@ def survey_case(rng, n, lang):
     fill(book, "NPSAnswers", {score: nps.tolist(), "Segment": ["web"] * n})
     fill(book, "CSATAnswers", {score: csat.tolist()})
     fill(book, "CESAnswers", {score: ces.tolist()})
-    questions = [w.t("Recommend", "Empfehlen"), w.t("BuyAgain", "WiederKaufen"),
-                 w.t("OtherProducts", "AndereProdukte")]
+    questions = [t("survey.recommend"), t("survey.buy_again"), t("survey.other_products")]
     fill(book, "CLIAnswers", {q: [None if math.isnan(v) else int(v) for v in cli[:, i]]
                        for i, q in enumerate(questions)})
     ci = lx.nps_interval(nps)
@@ -70,11 +70,13 @@ def survey_case(rng, n, lang):
         "customer_effort_score": lx.customer_effort_score(ces),
         "customer_loyalty_index": lx.customer_loyalty_index(*cli.T),
     }
-    return book, expected, w.no_answers
+    return book, expected, t("staff.no_answers")
 
 
-def periods_case(kind, rng, n, lang):
-    w = WORDS[lang]
+def periods_case(kind, rng, n, lang, gaps=False):
+    """Random valid periods; ``gaps``: blank rows in between, and one more row after the last
+    with a number typed as text (the latest period is then that row, flagged)."""
+    tx = Texts(lang)
     book = openpyxl.load_workbook(TEMPLATE_DIR / file_name(kind, lang))
     ws, t = table(book, kind.capitalize())
     min_col, min_row, _, _ = openpyxl.utils.cell.range_boundaries(t.ref)
@@ -86,11 +88,13 @@ def periods_case(kind, rng, n, lang):
             start[1] = 0  # an undefined period in the middle of the data
         kept = np.array([rng.integers(0, s + 1) for s in start])
         new = rng.integers(0, 100, n)
+        reactivated = rng.integers(0, 30, n)
         lost = start - kept
-        data = [labels, start, kept + new, new, lost]
+        acquired = new + reactivated  # the engine's acquired customers
+        data = [labels, start, kept + acquired, new, reactivated, lost]
         last = n - 1
-        expected = {"retention_rate": lx.retention_rate(start[last], kept[last] + new[last],
-                                                        new[last]) if n else None,
+        expected = {"retention_rate": lx.retention_rate(start[last], kept[last] + acquired[last],
+                                                        acquired[last]) if n else None,
                     "churn_rate": lx.churn_rate(start[last], lost[last]) if n else None}
     elif kind == "value":
         orders = rng.integers(1, 2000, n)
@@ -131,14 +135,22 @@ def periods_case(kind, rng, n, lang):
             if n else None}
     columns = {h: [v.item() if hasattr(v, "item") else v for v in values]
                for h, values in zip(headers, data)}
+    if gaps:  # a blank row after every second period, then a row with a number as text
+        for h, values in columns.items():
+            spaced = []
+            for i, v in enumerate(values):
+                spaced += [v, None] if i % 2 else [v]
+            columns[h] = spaced + ["2027-01" if h == headers[0] else "5"]
+        expected = dict.fromkeys(expected, tx("staff.text_number"))
     fill(book, kind.capitalize(), columns)
-    return book, expected, w.no_data
+    return book, expected, tx("staff.no_data")
 
 
 PERIOD_SIZES = (0, 1, 9, 120)  # 120: every row of the period tables
 CASES = [("survey", n, "en") for n in SIZES] + [("survey", 2000, "en")] + \
         [(kind, n, "en") for kind in BUILDERS if kind != "survey" for n in PERIOD_SIZES] + \
-        [(kind, 9, "de") for kind in BUILDERS] + [("survey", 0, "de")]
+        [(kind, 9, "de") for kind in BUILDERS] + [("survey", 0, "de")] + \
+        [(kind, "gaps", "en") for kind in BUILDERS if kind != "survey"]
 
 
 @pytest.fixture(scope="module")
@@ -148,8 +160,11 @@ def recalculated(tmp_path_factory):
     rng = np.random.default_rng(2026)
     cases, paths = [], []
     for kind, n, lang in CASES:
-        book, expected, empty_text = (survey_case(rng, n, lang) if kind == "survey"
-                                      else periods_case(kind, rng, n, lang))
+        if n == "gaps":
+            book, expected, empty_text = periods_case(kind, rng, 5, lang, gaps=True)
+        else:
+            book, expected, empty_text = (survey_case(rng, n, lang) if kind == "survey"
+                                          else periods_case(kind, rng, n, lang))
         path = folder / f"{kind}_{lang}_{n}.xlsx"
         book.save(path)
         cases.append((kind, n, lang, expected, empty_text))
@@ -173,6 +188,8 @@ def test_every_named_result_equals_the_kpi_library(recalculated):
                             assert g in (empty_text, 0, None, ""), where
                         else:
                             assert g == pytest.approx(e, rel=1e-9, abs=1e-9), where
+            elif isinstance(want, str):
+                assert got == want, where
             elif want is None or (isinstance(want, float) and math.isnan(want)):
                 assert isinstance(got, str) and got, f"{where}: {got!r} should be readable text"
                 if n == 0:
@@ -219,8 +236,9 @@ def test_validation_on_every_input_column_and_protection():
 
 def test_formulas_use_only_functions_excel_2016_and_libreoffice_share():
     import re
-    allowed = {"IF", "COUNTIFS", "COUNT", "COUNTA", "SUMPRODUCT", "AVERAGEIFS", "IFERROR",
-               "INDEX", "MAX", "MIN", "SQRT", "NORMSINV", "ISNUMBER", "ISTEXT", "OR", "AND"}
+    allowed = {"IF", "COUNTIFS", "COUNTIF", "COUNT", "COUNTA", "SUMPRODUCT", "AVERAGEIFS",
+               "IFERROR", "INDEX", "MAX", "MIN", "SQRT", "NORMSINV", "ISNUMBER", "ISTEXT", "OR",
+               "AND", "LEN", "TRIM", "INT", "VALUE", "ISERROR", "CHOOSE", "ROW", "AVERAGE", "SUM"}
     for kind in BUILDERS:
         book = openpyxl.load_workbook(TEMPLATE_DIR / file_name(kind, "en"))
         for ws in book.worksheets:
@@ -275,3 +293,22 @@ def test_the_engine_reads_a_filled_survey_template_as_responses(tmp_path):
     assert quality.label == "answers.xlsx (survey template)"
     assert quality.excluded == {"unparseable answer date": 1}  # the NPS answer without a date
     assert quality.examples["unparseable answer date"][0][0] == 8  # its Excel row
+
+
+def test_invalid_entries_are_marked_red_by_the_answers_rule():
+    from loyalty_xl.kpis import answers
+
+    for lang in ("en", "de"):
+        book = openpyxl.load_workbook(TEMPLATE_DIR / file_name("survey", lang))
+        ws = book.worksheets[1]
+        rules = {str(cf.sqref): [r.formula[0] for r in cf.rules]
+                 for cf in ws.conditional_formatting}
+        assert rules["B5:B2004"] == [answers.excel_invalid("B5", 0, 10)]  # NPS
+        assert rules["G5:G2004"] == [answers.excel_invalid("G5", 1, 5)]  # CSAT
+        assert rules["K5:K2004"] == [answers.excel_invalid("K5", 1, 7)]  # CES
+        for col in "OPQ":  # the three CLI questions
+            assert rules[f"{col}5:{col}2004"] == [answers.excel_invalid(f"{col}5", 1, 6)]
+        for kind in ("retention", "value", "programme"):
+            periods = openpyxl.load_workbook(TEMPLATE_DIR / file_name(kind, lang)).worksheets[1]
+            marked = {str(cf.sqref) for cf in periods.conditional_formatting}
+            assert "B4:B123" in marked, kind  # a number typed as text turns red

@@ -27,6 +27,9 @@ EXCEL_NAMES = {
     "CLV_CAC_RATIO": "clv_cac_ratio", "PARTICIPATION_RATE": "participation_rate",
     "REDEMPTION_RATE": "redemption_rate", "ACTIVE_ENGAGEMENT_RATE": "active_engagement_rate",
     "COHORT_RETENTION": "cohort_retention",
+    # Predictive customer value: P_ALIVE fits BG/NBD, CLV_MODEL both models, CLV_PREDICT both.
+    "RFM_SUMMARY": "rfm_summary", "P_ALIVE": "fit_bgnbd", "CLV_MODEL": "fit_gamma_gamma",
+    "CLV_PREDICT": "predict_clv",
 }
 
 

@@ -11,7 +11,8 @@ job:
 - :mod:`~loyalty_xl.engine.parsing`: typed columns, checks and the data-quality summary;
 - :mod:`~loyalty_xl.engine.counting`: the periods and the counts behind every KPI (definitions);
 - :mod:`~loyalty_xl.engine.assembly`: the KPIs from the counts, the output columns;
-- :mod:`~loyalty_xl.engine.backend`: the DuckDB connection and scratch tables;
+- :mod:`~loyalty_xl.engine.backend`: the DuckDB connection or a Spark session (``engine``,
+  ``master``; docs/scaling.md), the operations a backend must offer, scratch tables;
 - :mod:`~loyalty_xl.engine.run`: :func:`analyse` and friends, tying them together.
 
 Ibis and DuckDB are the ``engine`` extra: this package imports them only when the engine runs,

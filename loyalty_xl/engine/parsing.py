@@ -1,6 +1,11 @@
 """Parsing and checking the inputs: each input's rows become typed columns plus ``reason`` (why
 a row is excluded, or null) and ``raw`` (the offending value); the data-quality summary counts
 them per reason with the first examples, and only the used rows go on to counting.
+
+Date and number columns are read as exports write them (:class:`Columns`): the decimal
+separator and the order of day and month are decided per column from all its values, or taken
+from the input's ReadOptions; dates outside 1900-2199 and numbers beyond 10^15 are excluded and
+counted like unparseable ones.
 """
 
 from __future__ import annotations
@@ -17,7 +22,7 @@ from loyalty_xl.engine.quality import EXAMPLES, DataQuality, InputQuality
 from loyalty_xl.engine.settings import Settings
 from loyalty_xl.engine.sources import Source
 from loyalty_xl.errors import InputError, LoyaltyXLError
-from loyalty_xl.kpis.survey import CES_SCALES, CSAT_SCALES
+from loyalty_xl.kpis import answers
 
 CLI_METRICS = ("cli_recommend", "cli_buy_again", "cli_other_products")
 METRICS = ("nps", "csat", "ces", *CLI_METRICS)
@@ -432,6 +437,9 @@ class Columns:
     def _example(self, condition, column):
         """(line, text) of the first row where ``condition`` holds."""
         source = self.src.numbered(self.table)
+        if "_row" not in source.columns:  # no row numbers: the value alone
+            rows = source.filter(condition).select(v=column.cast("string")).limit(1).execute()
+            return None, (rows["v"][0] if len(rows) else None)
         rows = source.filter(condition).order_by("_row").select(
             "_row", v=column.cast("string")).limit(1).execute()
         if not len(rows):
@@ -440,8 +448,8 @@ class Columns:
 
     def _where(self, column, line):
         unit = "line" if self.src.kind == "csv" else "row"
-        return f"{self.src.name} input {self.src.label}, column {_column_name(column)}, " \
-               f"{unit} {line}"
+        return f"{self.src.name} input {self.src.label}, column {_column_name(column)}" + (
+            f", {unit} {line}" if line is not None else "")
 
     def _ask_date_order(self, name, column, both):
         dmy, mdy = self.date_parts[name]["dmy"], self.date_parts[name]["mdy"]
@@ -470,23 +478,6 @@ class Columns:
         raise InputError(f"{self._where(column, line)}: {what}; say which is the decimal "
                          f"separator with --read {self.src.name}:decimal=, (or .)",
                          argument=self.src.name)
-
-
-def _keep(src: Source, scratch: Scratch, expr):
-    """Keep the parsed rows (the one pass over the source; a reader error, e.g. a CSV row with
-    too many fields, becomes a one-line error naming the line)."""
-    try:
-        table = scratch.keep(expr)
-    except LoyaltyXLError:
-        raise
-    except Exception as err:
-        if src.explain is None:
-            raise
-        raise src.explain(err) from None
-    if src.row_offset is not None:  # rows kept in file order: number them by position
-        scratch.con.con.execute(f'UPDATE "{scratch.names[-1]}" SET _row = rowid + '
-                                f"{int(src.row_offset)}").fetchall()
-    return table
 
 
 def _column_name(column) -> str:
@@ -519,47 +510,67 @@ def _reasons(table, checks):
     return table.mutate(reason=reason, raw=raw)
 
 
-def _account(src: Source, parsed, quality: DataQuality, notes=(), span=None, texts=None):
-    """Count rows per reason and the first examples; return the used rows.
+def _row_of(t):
+    """The source's row number (``_row``), or null for inputs without one (an Ibis or Spark
+    table: numbering them would need a global ordering, one partition on Spark)."""
+    return t._row if "_row" in t.columns else ibis.null("int64")
 
-    ``span``: a used date column whose first and last value are recorded (orders).
-    ``texts``: reason -> source column name, to show an example whose text was not kept (a value
-    whose reading was excluded only by the column's decision, e.g. 12,50 among 1.5, 2.25).
-    """
+
+def _where(columns: dict):
+    """How the data-quality examples name a row without a row number: its key columns."""
+    parts = []
+    for label, column in columns.items():
+        parts.append(ibis.literal(f"{label}=") + ibis.coalesce(column, ibis.literal("")))
+    text = parts[0]
+    for part in parts[1:]:
+        text = text + ibis.literal(", ") + part
+    return text
+
+
+def _account(src: Source, parsed, quality: DataQuality, notes=(), *, keys, extra=None):
+    """Count rows per reason in one pass (one grouped query, with ``extra`` aggregates per
+    reason), then fetch the first few examples of each reason found (by row number, or by
+    the row's ``keys`` columns when there is none): a Top-N per reason, no global ordering.
+    Returns the used rows and the aggregates of the used rows (a dict)."""
     item = InputQuality(src.name, src.label, kind=src.kind, read=dict(src.detected))
-    counts = parsed.group_by("reason").agg(n=_.count()).execute()
-    for reason, n in zip(counts["reason"], counts["n"]):
-        item.rows_read += int(n)
+    counts = parsed.group_by("reason").agg(n=_.count(), **(extra or {})).execute()
+    used = {}
+    for record in counts.to_dict("records"):
+        reason, n = record["reason"], int(record["n"])
+        item.rows_read += n
         if reason is None or (isinstance(reason, float) and np.isnan(reason)):
-            item.rows_used += int(n)
+            item.rows_used += n
+            used = record
         else:
-            item.excluded[str(reason)] = int(n)
+            item.excluded[str(reason)] = n
     if item.excluded:
-        ranked = parsed.filter(_.reason.notnull()).mutate(
-            k=ibis.row_number().over(group_by=_.reason, order_by=_._row))
-        examples = ranked.filter(_.k < EXAMPLES).select("reason", "_row", "raw").order_by(
-            ["reason", "_row"]).execute()
-        raws = list(examples["raw"])
-        missing = [i for i, (reason, raw) in enumerate(zip(examples["reason"], raws))
-                   if _absent(raw) and reason in (texts or {})]
-        for i in missing:  # a few example rows, looked up in the source
-            source = src.numbered()
-            found = source.filter(source._row == int(examples["_row"][i])).select(
-                v=source[texts[examples["reason"][i]]].cast("string")).execute()
-            raws[i] = found["v"][0] if len(found) else None
-        for reason, row, raw in zip(examples["reason"], examples["_row"], raws):
-            blank = _absent(raw) or not str(raw)
-            item.examples.setdefault(reason, []).append(
-                (src.where(int(row)), "(blank)" if blank else raw))
+        where = _where(keys)
+        parts = [parsed.filter(parsed.reason == reason).select(
+            "reason", "_row", "raw", where=where).order_by(["_row", "where"]).limit(EXAMPLES)
+            for reason in sorted(item.excluded)]
+        examples = (ibis.union(*parts) if len(parts) > 1 else parts[0]).execute()
+        examples = examples.sort_values(["reason", "_row", "where"], na_position="last")
+        for reason, row, where_text, raw in zip(examples["reason"], examples["_row"],
+                                                examples["where"], examples["raw"]):
+            blank = raw is None or (isinstance(raw, float) and np.isnan(raw)) or not str(raw)
+            located = where_text if row is None or pd.isna(row) else src.where(int(row))
+            item.examples.setdefault(reason, []).append((located, "(blank)" if blank else raw))
         item.excluded = dict(sorted(item.excluded.items(), key=lambda kv: -kv[1]))
-    if span is not None and item.rows_used:
-        ends = parsed.filter(_.reason.isnull()).agg(first=parsed[span].min(),
-                                                    last=parsed[span].max()).execute()
-        item.first_date, item.last_date = ends["first"][0], ends["last"][0]
     item.notes.extend(src.notes)
     item.notes.extend(notes)
     quality.add(item)
-    return parsed.filter(_.reason.isnull())
+    return parsed.filter(_.reason.isnull()), used
+
+
+def _first_of(parsed, group, valid, duplicate_reason, raw, keys):
+    """Mark all but the first row (by row number, else by the row's own columns) of each
+    ``group`` among the ``valid`` used rows as excluded for ``duplicate_reason`` (a window
+    partitioned by the group: it distributes)."""
+    order = [parsed._row, *keys.values()]
+    first = ibis.row_number().over(group_by=[*group, valid], order_by=order)
+    duplicate = valid & (first > 0)
+    return parsed.mutate(reason=ibis.cases((duplicate, duplicate_reason), else_=parsed.reason),
+                         raw=ibis.cases((duplicate, raw), else_=parsed.raw))
 
 
 def _absent(value) -> bool:
@@ -583,135 +594,137 @@ def check_period(item: InputQuality, config: Settings) -> None:
                          value=config.until)
 
 
-def orders(src: Source, quality: DataQuality, scratch: Scratch, config: Settings | None = None):
-    cols = Columns(src, {"day": "order_date"}, {"amount": "amount"})
+def orders(src: Source, quality: DataQuality, scratch: Scratch, summary: dict | None = None,
+           *, config: Settings | None = None):
+    """The used orders (a lazy expression: parsed once per query that reads it, never
+    materialised whole). Checks, refunds, duplicate order ids and the latest order day (into
+    ``summary``) are counted in one grouped query; only when ids repeat does a window
+    (partitioned by order id) mark the repeats."""
+    cols = Columns(src, {"day": "order_date"}, {"amount": "amount"}).decide()
     t = cols.table
-    cols.decide()
-    columns = dict(cid=_text(t.customer_id, cols.fast), day=cols.day("day"),
-                   amount=cols.number("amount"), _row=t._row)
-    if "order_id" in src.columns:
-        columns["order_id"] = _text(t.order_id, cols.fast)
-    parsed = t.select(**columns, raw_id=_missing_raw(t.customer_id, cols.fast),
-                      raw_date=cols.raw("day"), raw_amount=cols.raw("amount"))
+    cid, day, amount = _text(t.customer_id, cols.fast), cols.day("day"), cols.number("amount")
+    columns = dict(cid=cid, day=day, amount=amount, _row=_row_of(t))
+    has_ids = "order_id" in src.columns
+    columns["order_id"] = _text(t.order_id, cols.fast) if has_ids else ibis.null("string")
+    parsed = t.select(**columns, raw_id=_raw(t.customer_id), raw_date=_raw(t.order_date),
+                      raw_amount=_raw(t.amount))
     checks = [(parsed.cid.isnull(), "missing customer id", parsed.raw_id),
               (parsed.day.isnull(), "unparseable order date", parsed.raw_date),
               (~_in_years(parsed.day), f"order date before {P.FIRST_YEAR} or after "
                f"{P.LAST_YEAR}", parsed.raw_date),
-              (parsed.amount.isnull() | parsed.amount.isnan() | parsed.amount.isinf(),
-               "unparseable amount",
-               parsed.raw_amount),
+              (parsed.amount.isnull() | parsed.amount.isinf() | parsed.amount.isnan(),
+               "unparseable amount", parsed.raw_amount),
               (parsed.amount.abs() > MAX_NUMBER, "amount beyond 10^15", parsed.raw_amount)]
     parsed = _reasons(parsed, checks)
-    keep = ["cid", "day", "amount", "_row", "reason", "raw"]
-    if "order_id" in src.columns:  # the one pass; duplicates are looked for in what it kept
-        parsed = _keep(src, scratch, parsed.select(*keep, "order_id"))
-        if _has_duplicates(parsed.filter(parsed.reason.isnull()), "order_id"):
-            first = ibis.row_number().over(group_by=[parsed.order_id, parsed.reason.isnull()],
-                                           order_by=parsed._row)
-            duplicate = parsed.reason.isnull() & parsed.order_id.notnull() & (first > 0)
-            marked = parsed.mutate(
-                reason=ibis.cases((duplicate, "duplicate order id"), else_=parsed.reason),
-                raw=ibis.cases((duplicate, parsed.order_id.cast("string")), else_=parsed.raw))
-            kept = scratch.keep(marked.select(*keep))
-            scratch.release(parsed)
-            parsed = kept
-    else:
-        parsed = _keep(src, scratch, parsed.select(*keep))
-    refunds = parsed.filter(_.reason.isnull() & (_.amount < 0)).agg(
-        n=_.count(), total=_.amount.sum()).execute()
-    notes = []
-    if int(refunds["n"][0]):
-        notes.append(f"{int(refunds['n'][0]):,} refunds (negative amounts, total "
-                     f"{float(refunds['total'][0]):,.2f}) reduce revenue in their period; "
-                     "they are not orders and do not make a customer active")
-    used = _account(src, parsed, quality, notes, span="day",
-                    texts={"unparseable amount": "amount", "unparseable order date": "order_date"})
-    item = quality.inputs[-1]
+    keys = {"customer_id": parsed.raw_id, "order_date": parsed.raw_date,
+            "amount": parsed.raw_amount}
+    if has_ids:
+        keys = {"order_id": parsed.order_id, **keys}
+    extra = dict(refunds=_.count(where=_.amount < 0),
+                 refund_total=_.amount.sum(where=_.amount < 0), last_day=_.day.max(),
+                 first_day=_.day.min(where=_.amount >= 0), first_any_day=_.day.min())
+    if has_ids:
+        extra.update(ids=_.order_id.count(), distinct_ids=_.order_id.nunique())
+    probe = DataQuality()
+    clean, used = _account(src, parsed, probe, keys=keys, extra=extra)
+    if has_ids and int(used.get("ids") or 0) != int(used.get("distinct_ids") or 0):
+        parsed = _first_of(parsed, [parsed.order_id],
+                           parsed.reason.isnull() & parsed.order_id.notnull(),
+                           "duplicate order id", parsed.order_id.cast("string"), keys)
+        probe = DataQuality()
+        clean, used = _account(src, parsed, probe, keys=keys, extra=extra)
+    item = probe.inputs[0]
+    refunds = int(used.get("refunds") or 0)
+    if refunds:
+        item.notes.append(f"{refunds:,} refunds (negative amounts, total "
+                          f"{float(used['refund_total']):,.2f}) reduce revenue in their period; "
+                          "they are not orders and do not make a customer active")
+    quality.add(item)
     if not item.rows_used:
         raise _no_rows(src, item)
+    if used:
+        item.first_date, item.last_date = used.get("first_any_day"), used.get("last_day")
     if config is not None:
         check_period(item, config)
-    return used.select("cid", "day", "amount"), parsed
-
-
-def _has_duplicates(table, column) -> bool:
-    """Whether a column has a repeated non-null value (cheaper than ranking every row)."""
-    counts = table.filter(table[column].notnull()).agg(
-        n=_.count(), distinct=table[column].nunique()).execute()
-    return int(counts["n"][0]) != int(counts["distinct"][0])
+    if summary is not None:  # the latest used order day (the report's last period) and the
+        # first order (warm-up periods)
+        summary["last_day"] = used.get("last_day") if used else None
+        summary["first_day"] = used.get("first_day") if used else None
+    return clean.select("cid", "day", "amount")
 
 
 def responses(src: Source, config: Settings, quality: DataQuality, scratch: Scratch):
-    t = src.table
     numbers = {"score": "score"}
     if "weight" in src.columns:
         numbers["weight"] = "weight"
-    cols = Columns(src, {"day": "answered_at"}, numbers)
+    cols = Columns(src, {"day": "answered_at"}, numbers).decide()
     t = cols.table
+    columns = dict(day=cols.day("day"),
+                   metric=_strip(t.metric.cast("string"), cols.fast).lower(),
+                   score=cols.number("score"), _row=_row_of(t))
     has_respondent = "respondent_id" in src.columns
-    cols.decide()
-    respondent = _text(t.respondent_id, cols.fast).cast("string") if has_respondent \
-        else ibis.null("string")
-    segment = _text(t.segment.cast("string"), cols.fast) if "segment" in src.columns \
-        else ibis.null("string")
-    weight = cols.number("weight") if "weight" in src.columns else ibis.literal(1.0)
-    parsed = t.select(
-        day=cols.day("day"), metric=_strip(t.metric.cast("string"), cols.fast).lower(),
-        score=cols.number("score"), _row=t._row, respondent=respondent, weight=weight,
-        segment=segment, raw_date=cols.raw("day"), raw_metric=_raw(t.metric),
-        raw_score=cols.raw("score"),
-        raw_weight=cols.raw("weight") if "weight" in src.columns else ibis.literal(""))
-    low_high = {"nps": (0, 10), "csat": CSAT_SCALES[config.csat_scale][:2],
-                "ces": CES_SCALES[config.ces_scale][:2],
-                **{m: (1, 6) for m in CLI_METRICS}}
+    columns["respondent"] = _text(t.respondent_id, cols.fast).cast("string") \
+        if has_respondent else ibis.null("string")
+    columns["weight"] = cols.number("weight") if "weight" in src.columns else ibis.literal(1.0)
+    columns["segment"] = _text(t.segment.cast("string"), cols.fast) \
+        if "segment" in src.columns else ibis.null("string")
+    parsed = t.select(**columns, raw_date=_raw(t.answered_at), raw_metric=_raw(t.metric),
+                      raw_score=_raw(t.score),
+                      raw_weight=_raw(t.weight) if "weight" in src.columns else ibis.literal(""))
+    scales = {m: answers.scale_of(m, csat_scale=config.csat_scale, ces_scale=config.ces_scale)
+              for m in METRICS}
     off_scale = ibis.cases(*[(parsed.metric == m, (parsed.score < lo) | (parsed.score > hi))
-                             for m, (lo, hi) in low_high.items()], else_=False)
+                             for m, (lo, hi) in scales.items()], else_=False)
     score = parsed.score
+    if t.score.type().is_string():  # Excel's '9: a number stored as text in a typed cell
+        raw = parsed.raw_score.strip()
+        unmarked = raw.substr(1).try_cast("float64")
+        as_text = raw.startswith(answers.TEXT_MARK) & unmarked.notnull() & ~unmarked.isinf()
+    else:
+        as_text = ibis.literal(False)
+    # One rule (loyalty_xl.kpis.answers): its reasons, in its order.
     checks = [
         (parsed.day.isnull(), "unparseable answer date", parsed.raw_date),
         (~_in_years(parsed.day), f"answer date before {P.FIRST_YEAR} or after {P.LAST_YEAR}",
          parsed.raw_date),
         (~parsed.metric.isin(list(METRICS)) | parsed.metric.isnull(), "unknown metric",
          parsed.raw_metric),
-        (score.isnull() | score.isnan(), "score is not a number", parsed.raw_score),
-        (off_scale | (score != score.floor()), "score off its scale", parsed.raw_score),
+        (as_text, answers.TEXT, parsed.raw_score),
+        (score.isnull() | score.isnan() | score.isinf(), answers.NOT_A_NUMBER, parsed.raw_score),
+        (score != score.floor(), answers.NOT_WHOLE, parsed.raw_score),
+        (off_scale, answers.OFF_SCALE, parsed.raw_score),
         (parsed.weight.isnull() | parsed.weight.isnan() | (parsed.weight < 0)
-         | (parsed.weight > MAX_NUMBER), "weight is not a number >= 0",
-         parsed.raw_weight),
+         | (parsed.weight > MAX_NUMBER), "weight is not a number >= 0", parsed.raw_weight),
         (parsed.metric.isin(list(CLI_METRICS)) & parsed.respondent.isnull(),
          "CLI answer without respondent_id", parsed.raw_metric),
     ]
-    columns = ["day", "metric", "score", "weight", "respondent", "segment", "_row", "reason",
-               "raw"]
-    parsed = _keep(src, scratch, _reasons(parsed, checks).select(*columns))
+    parsed = _reasons(parsed, checks)
     # A CLI answer is one per respondent, question and period: a second one is excluded and
-    # reported (the per-period pivot could keep only one of them).
-    marked = parsed.mutate(cli=parsed.reason.isnull() & parsed.metric.isin(list(CLI_METRICS)),
+    # reported (the per-period aggregate could keep only one of them). Whether any repeats is
+    # counted with the other checks (answers vs distinct keys).
+    parsed = parsed.mutate(cli=parsed.reason.isnull() & parsed.metric.isin(list(CLI_METRICS)),
                            p=P.ordinal_expr(config.period, parsed.day))
-    key = ["respondent", "metric", "p", "cli"]
-    repeated = marked.filter(_.cli).group_by(key).agg(n=_.count()).filter(_.n > 1).count()
-    if repeated.execute():
-        first = ibis.row_number().over(group_by=key, order_by=marked._row)
-        duplicate = marked.cli & (first > 0)
-        marked = marked.mutate(
-            reason=ibis.cases((duplicate, "CLI question answered twice by a respondent"),
-                              else_=marked.reason),
-            raw=ibis.cases((duplicate, marked.respondent), else_=marked.raw))
-        kept = scratch.keep(marked.select(*columns))
-        scratch.release(parsed)
-        parsed = kept
-    texts = {"unparseable answer date": "answered_at", "score is not a number": "score"}
-    if "weight" in src.columns:
-        texts["weight is not a number >= 0"] = "weight"
-    return _account(src, parsed, quality, texts=texts)
+    keys = {"answered_at": parsed.raw_date, "metric": parsed.raw_metric,
+            "score": parsed.raw_score, "respondent_id": parsed.respondent}
+    cli_key = (parsed.respondent + "|" + parsed.metric + "|" + parsed.p.cast("string"))
+    extra = dict(cli_answers=_.cli.sum(), cli_keys=cli_key.nunique(where=parsed.cli))
+    probe = DataQuality()
+    clean, used = _account(src, parsed, probe, keys=keys, extra=extra)
+    if int(used.get("cli_answers") or 0) != int(used.get("cli_keys") or 0):
+        parsed = _first_of(parsed, [parsed.respondent, parsed.metric, parsed.p], parsed.cli,
+                           "CLI question answered twice by a respondent", parsed.respondent,
+                           keys)
+        probe = DataQuality()
+        clean, _used = _account(src, parsed, probe, keys=keys)
+    quality.add(probe.inputs[0])
+    return clean.select("day", "metric", "score", "weight", "respondent", "segment")
 
 
 def spend(src: Source, quality: DataQuality, scratch: Scratch):
-    t = src.table
     if "date" in src.columns:
         cols = Columns(src, {"day": "date"}, {"amount": "amount"}).decide()
         t = cols.table
-        day, raw_day = cols.day("day"), cols.raw("day")
+        day, raw_day = cols.day("day"), _raw(t.date)
     else:
         cols = Columns(src, {}, {"amount": "amount"}).decide()
         t = cols.table
@@ -721,48 +734,35 @@ def spend(src: Source, quality: DataQuality, scratch: Scratch):
     kind = _strip(t.kind.cast("string"), cols.fast).lower() if "kind" in src.columns \
         else ibis.literal("marketing")
     kind = ibis.coalesce(ibis.cases((kind == "", ibis.null("string")), else_=kind), "marketing")
-    parsed = t.select(day=day, amount=cols.number("amount"), kind=kind, _row=t._row,
-                      raw_day=raw_day, raw_amount=cols.raw("amount"),
+    parsed = t.select(day=day, amount=cols.number("amount"), kind=kind, _row=_row_of(t),
+                      raw_day=raw_day, raw_amount=_raw(t.amount),
                       raw_kind=_raw(t.kind) if "kind" in src.columns else ibis.literal(""))
     checks = [(parsed.day.isnull(), "unparseable date or period", parsed.raw_day),
               (~_in_years(parsed.day), f"date before {P.FIRST_YEAR} or after {P.LAST_YEAR}",
                parsed.raw_day),
               (parsed.amount.isnull() | parsed.amount.isnan() | (parsed.amount > MAX_NUMBER)
-               | (parsed.amount < 0), "amount is not a number >= 0",
-               parsed.raw_amount),
+               | (parsed.amount < 0), "amount is not a number >= 0", parsed.raw_amount),
               (~parsed.kind.isin(["marketing", "sales"]),
                "kind is not marketing or sales", parsed.raw_kind)]
-    parsed = _keep(src, scratch, _reasons(parsed, checks).select("day", "amount", "kind", "_row",
-                                                                 "reason", "raw"))
-    texts = {"amount is not a number >= 0": "amount"}
-    if "date" in src.columns:
-        texts["unparseable date or period"] = "date"
-    return _account(src, parsed, quality, texts=texts)
+    keys = {"date": parsed.raw_day, "amount": parsed.raw_amount, "kind": parsed.raw_kind}
+    return _account(src, _reasons(parsed, checks), quality, keys=keys)[0].select(
+        "day", "amount", "kind")
 
 
 def members(src: Source, quality: DataQuality, scratch: Scratch):
-    t = src.table
     cols = Columns(src, {"joined": "joined_at"}, {}).decide()
     t = cols.table
     parsed = t.select(cid=_text(t.customer_id, cols.fast), joined=cols.day("joined"),
-                      _row=t._row,
-                      raw_id=_missing_raw(t.customer_id, cols.fast), raw_day=cols.raw("joined"))
+                      _row=_row_of(t), raw_id=_raw(t.customer_id), raw_day=_raw(t.joined_at))
     checks = [(parsed.cid.isnull(), "missing customer id", parsed.raw_id),
               (parsed.joined.isnull(), "unparseable joined_at date", parsed.raw_day),
               (~_in_years(parsed.joined), f"joined_at before {P.FIRST_YEAR} or after "
                f"{P.LAST_YEAR}", parsed.raw_day)]
-    columns = ["cid", "joined", "_row", "reason", "raw"]
-    parsed = _keep(src, scratch, _reasons(parsed, checks).select(*columns))
-    first = ibis.row_number().over(group_by=[parsed.cid, parsed.reason.isnull()],
-                                   order_by=parsed._row)
-    duplicate = parsed.reason.isnull() & (first > 0)
-    marked = parsed.mutate(reason=ibis.cases((duplicate, "member listed twice"),
-                                             else_=parsed.reason),
-                           raw=ibis.cases((duplicate, parsed.cid), else_=parsed.raw))
-    kept = scratch.keep(marked.select(*columns))
-    scratch.release(parsed)
-    parsed = kept
-    return _account(src, parsed, quality, texts={"unparseable joined_at date": "joined_at"})
+    parsed = _reasons(parsed, checks)
+    keys = {"customer_id": parsed.raw_id, "joined_at": parsed.raw_day}
+    parsed = _first_of(parsed, [parsed.cid], parsed.reason.isnull(), "member listed twice",
+                       parsed.raw_id, keys)
+    return _account(src, parsed, quality, keys=keys)[0].select("cid", "joined")
 
 
 def events(src: Source, quality: DataQuality, scratch: Scratch):
@@ -772,18 +772,17 @@ def events(src: Source, quality: DataQuality, scratch: Scratch):
     mapped = ibis.cases(*[(kind == k, v) for k, v in EVENT_KINDS.items()],
                         else_=ibis.null("string"))
     parsed = t.select(cid=_text(t.customer_id, cols.fast), day=cols.day("day"), kind=mapped,
-                      points=cols.number("points"), _row=t._row,
-                      raw_id=_missing_raw(t.customer_id, cols.fast), raw_day=cols.raw("day"),
-                      raw_kind=_raw(t.kind), raw_points=cols.raw("points"))
+                      points=cols.number("points"), _row=_row_of(t), raw_id=_raw(t.customer_id),
+                      raw_day=_raw(t.date), raw_kind=_raw(t.kind), raw_points=_raw(t.points))
     checks = [(parsed.cid.isnull(), "missing customer id", parsed.raw_id),
               (parsed.day.isnull(), "unparseable date", parsed.raw_day),
               (~_in_years(parsed.day), f"date before {P.FIRST_YEAR} or after {P.LAST_YEAR}",
                parsed.raw_day),
               (parsed.kind.isnull(), "kind is not issued or redeemed", parsed.raw_kind),
               (parsed.points.isnull() | parsed.points.isnan() | (parsed.points > MAX_NUMBER)
-               | (parsed.points < 0), "points is not a number >= 0",
-               parsed.raw_points)]
-    parsed = _keep(src, scratch, _reasons(parsed, checks).select("cid", "day", "kind", "points",
-                                                                 "_row", "reason", "raw"))
-    return _account(src, parsed, quality, texts={"unparseable date": "date",
-                                                 "points is not a number >= 0": "points"})
+               | (parsed.points < 0), "points is not a number >= 0", parsed.raw_points)]
+    keys = {"customer_id": parsed.raw_id, "date": parsed.raw_day, "kind": parsed.raw_kind,
+            "points": parsed.raw_points}
+    return _account(src, _reasons(parsed, checks), quality, keys=keys)[0].select(
+        "cid", "day", "kind", "points")
+

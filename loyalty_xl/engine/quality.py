@@ -15,6 +15,12 @@ EXAMPLES = 3
 READ_KEYS = ("encoding", "delimiter", "decimal", "date format")
 
 
+def located(row, unit: str = "row") -> str:
+    """An example's place: "line 12" or "row 12" (as the user finds it in the source), or, for
+    an input without row numbers (an Ibis or Spark table), the row's key columns."""
+    return f"{unit} {row}" if isinstance(row, int) else str(row)
+
+
 @dataclass
 class InputQuality:
     """What happened to one input's rows, and how its file was read.
@@ -30,7 +36,8 @@ class InputQuality:
     rows_read: int = 0
     rows_used: int = 0
     excluded: dict[str, int] = field(default_factory=dict)
-    examples: dict[str, list[tuple[int, str]]] = field(default_factory=dict)
+    # (the line or row, or the row's key columns for inputs without one; the value)
+    examples: dict[str, list[tuple[int | str, str]]] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
     kind: str = "table"
     read: dict[str, str] = field(default_factory=dict)
@@ -70,7 +77,7 @@ class InputQuality:
             for reason, n in self.excluded.items():
                 text = f"{n:,} {reason}"
                 if examples and self.examples.get(reason):
-                    shown = ", ".join(f"{self.unit} {row}: {value!r}"
+                    shown = ", ".join(f"{located(row, self.unit)}: {value!r}"
                                       for row, value in self.examples[reason])
                     text += f" ({shown})"
                 parts.append(text)
@@ -101,7 +108,7 @@ class DataQuality:
         for item in self.inputs:
             reasons = item.excluded or {"": 0}
             for reason, count in reasons.items():
-                examples = "; ".join(f"{item.unit} {row}: {value}" for row, value in
+                examples = "; ".join(f"{located(row, item.unit)}: {value}" for row, value in
                                      item.examples.get(reason, []))
                 rows.append({"input": item.name, "source": item.label,
                              "rows_read": item.rows_read, "rows_used": item.rows_used,
@@ -136,5 +143,6 @@ class DataQuality:
             for reason, count in item.excluded.items():
                 row, value = item.examples[reason][0]
                 more = f" (and {count - 1:,} more rows)" if count > 1 else ""
-                raise InputError(f"{item.name} input {item.label}, {item.unit} {row}: {reason}; "
+                raise InputError(f"{item.name} input {item.label}, {located(row, item.unit)}: "
+                                 f"{reason}; "
                                  f"got {value!r}{more}", argument=item.name)

@@ -47,8 +47,16 @@ class Settings:
     confidence: float = _option(0.95, "Confidence level of the NPS interval.", low=0.5,
                                 high=0.999)
     strict: bool = _option(False, "Fail on the first excluded row instead of reporting it.")
+    engine: str = _option("duckdb", "Where the engine runs: duckdb (embedded, the default) or "
+                          "spark (a Spark session; see --master and docs/scaling.md).",
+                          choices=("duckdb", "spark"))
+    master: str | None = _option(None, "Spark master URL for --engine spark, e.g. local[4], "
+                                 "spark://host:7077 or yarn (default: the active session, "
+                                 "else local[*]).")
     memory_limit: str = _option("1GB", "Memory limit of the embedded DuckDB (beyond it, it "
                                 "spills to a temporary folder).", cli=False)
+    predict: bool = _option(False, "Add the customer value sheet: predicted purchases, "
+                            "P(alive) and 12-month CLV per customer (BG/NBD, Gamma-Gamma).")
 
     def check(self) -> Settings:
         """Validate every field against its metadata; one-line InputError naming the setting

@@ -30,6 +30,7 @@ import pandas as pd
 
 from loyalty_xl.engine.csv_dialect import ReadOptions
 from loyalty_xl.errors import FileError, InputError, LoyaltyXLError
+from loyalty_xl.workbook_limits import check_workbook
 
 # Column contracts: required columns, then optional ones.
 CONTRACTS = {
@@ -116,7 +117,8 @@ def load(con, name: str, spec, mapping: dict[str, str] | None = None,
     if name == "spend" and not {"date", "period"} & set(found):
         raise InputError(f"spend input {label} needs a column 'date' or 'period'; its "
                          f"columns are: {_cap(present)}", argument=name)
-    src.table = table.select(**{c: table[renames[c]] for c in found}, _row=table[row_column])
+    row = {"_row": table[row_column]} if row_column in table.columns else {}
+    src.table = table.select(**{c: table[renames[c]] for c in found}, **row)
     src.columns = tuple(found)
     return src
 
@@ -173,15 +175,25 @@ def _read(con, name, spec, read: ReadOptions) -> Source:
         table = ibis.memtable(_text_frame(spec))
         return Source(name, "DataFrame", table.mutate(_row=ibis.row_number() + 1), kind="frame",
                       read=read)
-    if isinstance(spec, ibis.Table):
-        return Source(name, "Ibis table", spec.mutate(_row=ibis.row_number() + 1),
-                      kind="table", read=read)
+    if isinstance(spec, ibis.Table):  # no row numbers: they need a global ordering
+        return Source(name, "Ibis table", spec, kind="table", read=read)
+    if con.name == "pyspark" and "://" in str(spec):  # a cluster's storage: Spark reads it
+        text = str(spec)
+        try:
+            table = _read_spark(con, name, text, text.lower())
+        except Exception as err:
+            raise FileError(f"{name} input {text} could not be read: "
+                            f"{' '.join(str(err).split())[:300]}", argument=name) from None
+        return Source(name, Path(text).name, table, kind="table", read=read)
     path, part = resolve(str(spec), name)
     if path.is_dir():
         raise FileError(f"{name} input {path} is a folder, not a file", argument=name)
     suffixes = _suffixes(path)
     label = path.name
     try:
+        if con.name == "pyspark" and suffixes.endswith(CSVS + PARQUETS):
+            return Source(name, label, _read_spark(con, name, path, suffixes), kind="table",
+                          read=read)
         if suffixes.endswith(CSVS):
             return _read_csv(con, name, path, read)
         if suffixes.endswith(PARQUETS):
@@ -346,6 +358,18 @@ def _cap(names, limit=12) -> str:
     return ", ".join(shown) + more
 
 
+def _read_spark(con, name, path, suffixes):
+    """A CSV or Parquet file (or folder) read by Spark's own readers (CSV: every column as
+    text, with a header; tab-separated for .tsv; anything not named .csv, .tsv or .txt is
+    Parquet, e.g. a folder of part files), distributed, without row numbers."""
+    csv = suffixes.rstrip("/").endswith((".csv", ".csv.gz", ".tsv", ".txt", ".tsv.gz"))
+    if not csv:
+        return con.read_parquet(str(path), table_name=_table_name(name))
+    sep = "\t" if ".tsv" in suffixes else ","
+    return con.read_csv(str(path), table_name=_table_name(name), header=True, sep=sep,
+                        inferSchema=False)
+
+
 _counter = iter(range(1, 1 << 62))
 
 
@@ -406,6 +430,7 @@ def read_workbook(path: Path, part: str | None, name: str):
     """
     import openpyxl
 
+    check_workbook(path, role=f"{name} input")  # bombs refused before openpyxl loads them
     book = openpyxl.load_workbook(path, data_only=True)
     sheet, cells_range, where = None, None, ""
     if part:
@@ -454,10 +479,13 @@ def read_survey_template(path: Path):
     """A filled survey template (loyalty-xl templates) as long-format responses, or None.
 
     Each answer becomes a row (answered_at, metric, score, respondent_id, segment, excel_row);
-    the CLI table's rows are respondents. Rows with no answer at all are not answers.
+    the CLI table's rows are respondents. Rows with no answer at all are not answers. A score
+    cell holding text keeps Excel's leading apostrophe ('9), so the engine can tell a number
+    stored as text (an invalid answer, :mod:`loyalty_xl.kpis.answers`) from the number 9.
     """
     import openpyxl
 
+    check_workbook(path, role="responses input")  # bombs refused before openpyxl loads them
     book = openpyxl.load_workbook(path, data_only=True)
     found = {name: (ws, ws.tables[name]) for ws in book.worksheets for name in ws.tables
              if name in SURVEY_TABLES}
@@ -474,7 +502,7 @@ def read_survey_template(path: Path):
                 if score is None or str(score).strip() == "":
                     continue
                 rows.append({"answered_at": _cell_text(date), "metric": metric,
-                             "score": _cell_text(score),
+                             "score": _cell_text(score, mark_text=True),
                              "respondent_id": f"{name}:{line[0].row}",
                              "segment": _cell_text(segment), "excel_row": line[0].row})
     columns = ["answered_at", "metric", "score", "respondent_id", "segment", "excel_row"]
@@ -482,11 +510,20 @@ def read_survey_template(path: Path):
         {c: object for c in columns if c != "excel_row"})
 
 
-def _cell_text(value):
+def _cell_text(value, *, mark_text=False):
+    """A cell's value as the text a CSV export would hold.
+
+    ``mark_text``: a text cell gets Excel's leading apostrophe (the text "9" becomes "'9"), for
+    columns where text is not a valid value (survey scores).
+    """
     import datetime as dt
+
+    from loyalty_xl.kpis.answers import TEXT_MARK
 
     if value is None:
         return None
+    if mark_text and isinstance(value, str):
+        return TEXT_MARK + value
     if isinstance(value, dt.datetime):
         return value.isoformat(sep=" ")
     if isinstance(value, dt.date):

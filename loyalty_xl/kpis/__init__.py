@@ -1,6 +1,6 @@
 """Pure KPI formulas: numbers and arrays in, numbers out. No I/O, no Excel, no engine.
 
-Every function follows ``kpi-spec.md``: rates are fractions, NPS is in points, undefined results
+Every function follows ``docs/kpis.md``: rates are fractions, NPS is in points, undefined results
 are NaN, and bad input raises :class:`loyalty_xl.LoyaltyXLError`.
 """
 
@@ -17,6 +17,14 @@ from loyalty_xl.kpis.customers import (
     repeat_purchase_rate,
     retention_rate,
     returning_to_one_time_ratio,
+)
+from loyalty_xl.kpis.predictive import (
+    BGNBDModel,
+    GammaGammaModel,
+    fit_bgnbd,
+    fit_gamma_gamma,
+    predict_clv,
+    rfm_summary,
 )
 from loyalty_xl.kpis.programme import (
     active_engagement_rate,
@@ -64,6 +72,11 @@ __all__ = [
     "redemption_rate",
     "active_engagement_rate",
     "cohort_retention",
+    "rfm_summary",
+    "fit_bgnbd",
+    "fit_gamma_gamma",
+    "predict_clv",
 ]
 
 RESULT_TYPES = (NPSBreakdown, NPSInterval, NPSTest)
+MODEL_TYPES = (BGNBDModel, GammaGammaModel)  # fitted models (fit_bgnbd, fit_gamma_gamma)

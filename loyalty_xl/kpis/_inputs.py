@@ -1,6 +1,6 @@
 """Turning user input (lists, numpy arrays, pandas Series, scalars) into checked numpy arrays.
 
-Conventions (see kpi-spec.md): blanks (None, NaN, pandas NA, empty text) are skipped; text in a
+Conventions (see docs/kpis.md): blanks (None, NaN, pandas NA, empty text) are skipped; text in a
 numeric input is an error; every error names the argument, the value and its position in the
 flattened input. Everything here is vectorised: Python-level work is one ``map(type, ...)`` pass
 over object arrays, never a loop that does arithmetic per element.

@@ -22,6 +22,9 @@ NPS_METHODS = ("adjusted_wald", "wald")
 CSAT_SCALES = {"1-5": (1, 5, 4), "1-7": (1, 7, 6), "1-10": (1, 10, 9), "0-10": (0, 10, 9)}
 CES_SCALES = {"1-7": (1, 7, 5, 3), "1-5": (1, 5, 4, 2)}  # low, high, agree >=, low effort <=
 CLI_POINTS = (100.0, 80.0, 60.0, 40.0, 20.0, 0.0)
+# Adjusted Wald (Rocks 2016): n' = N + ADJUST_N, p' = (P + ADJUST_COUNT) / n', likewise d'.
+ADJUST_N, ADJUST_COUNT = 3.0, 0.75
+DEFAULT_CONFIDENCE = 0.95
 CLI_QUESTIONS = ("recommend", "buy_again", "other_products")
 
 
@@ -150,8 +153,8 @@ def net_promoter_score(scores, *, weights=None) -> float:
 def _shares(promoters, detractors, n, method):
     """(p, d, n) as used by the method: raw shares, or Rocks' adjusted shares."""
     if method == "adjusted_wald":
-        n_adj = n + 3.0
-        return (promoters + 0.75) / n_adj, (detractors + 0.75) / n_adj, n_adj
+        n_adj = n + ADJUST_N
+        return (promoters + ADJUST_COUNT) / n_adj, (detractors + ADJUST_COUNT) / n_adj, n_adj
     return promoters / n, detractors / n, n
 
 
@@ -221,9 +224,60 @@ def nps_interval(scores, *, confidence=0.95, method="adjusted_wald", weights=Non
     >>> round(ci.standard_error, 2), round(ci.low, 1), round(ci.high, 1)
     (5.42, 14.4, 35.6)
     """
+    t = tally(scores, "scores", 0, 10, weights)
+    return nps_interval_counts(t.counts, square_sum=t.square_sum, confidence=confidence,
+                               method=method)
+
+
+def nps_interval_counts(counts, *, square_sum=None, confidence=0.95,
+                        method="adjusted_wald") -> NPSInterval:
+    """:func:`nps_interval` from aggregates: the (weighted) number of answers per score.
+
+    The same formula as :func:`nps_interval` (which tallies its answers, then calls this), for
+    answers counted elsewhere, e.g. by a database: ``counts[s]`` is the number of answers s
+    (0..10), or their sum of weights; ``square_sum`` the sum of squared weights (Kish's
+    effective n is ``sum(counts)^2 / square_sum``; default: unweighted, ``sum(counts)``).
+
+    Parameters
+    ----------
+    counts : array-like of 11 numbers >= 0
+    square_sum : float, optional
+    confidence : float, default 0.95
+    method : {"adjusted_wald", "wald"}
+
+    Returns
+    -------
+    NPSInterval
+        All NaN when the counts sum to 0.
+
+    Raises
+    ------
+    LoyaltyXLError
+        Counts that are not 11 finite numbers >= 0, a bad confidence or method.
+
+    Examples
+    --------
+    >>> counts = [0, 0, 0, 40, 0, 0, 0, 0, 70, 0, 90]  # 40 threes, 70 eights, 90 tens
+    >>> ci = nps_interval_counts(counts)
+    >>> ci.nps, round(ci.low, 1), round(ci.high, 1)
+    (25.0, 14.1, 35.2)
+    """
     choice(method, "method", NPS_METHODS)
     z = _z_for(confidence)
-    return _interval(tally(scores, "scores", 0, 10, weights), z, confidence, method)
+    return _interval(_counted(counts, 0, 10, square_sum), z, confidence, method)
+
+
+def _counted(counts, low, high, square_sum=None, name="counts") -> Tally:
+    """A Tally from aggregated counts per answer low..high (checked: finite, >= 0)."""
+    values = to_float(counts, name).astype(float).ravel()
+    if values.size != high - low + 1 or not (np.isfinite(values) & (values >= 0)).all():
+        raise LoyaltyXLError(f"{name} must be {high - low + 1} finite numbers >= 0, one per "
+                             f"answer {low} to {high}", argument=name)
+    squares = float(values.sum()) if square_sum is None else float(square_sum)
+    if not squares >= 0:
+        raise LoyaltyXLError("square_sum must be a number >= 0", argument="square_sum",
+                             value=square_sum, has_value=True)
+    return Tally(low, values, squares)
 
 
 def nps_by_segment(scores, segments, *, confidence=0.95, method="adjusted_wald", weights=None):
@@ -265,7 +319,7 @@ def nps_by_segment(scores, segments, *, confidence=0.95, method="adjusted_wald",
     from loyalty_xl.kpis._dates import labels as checked_labels
 
     choice(method, "method", NPS_METHODS)
-    z = _z_for(confidence)
+    _z_for(confidence)
     codes, answered = answer_codes(scores, "scores", 0, 10)
     labels = checked_labels(segments, "segments")
     if labels.size != codes.size:
@@ -281,9 +335,51 @@ def nps_by_segment(scores, segments, *, confidence=0.95, method="adjusted_wald",
     counts = np.bincount(group * 11 + codes, weights=w, minlength=cells).reshape(-1, 11)
     squares = counts if w is None else np.bincount(group * 11 + codes, weights=w * w,
                                                    minlength=cells).reshape(-1, 11)
+    return nps_by_segment_counts(names, counts, square_sums=squares.sum(axis=1),
+                                 confidence=confidence, method=method)
+
+
+def nps_by_segment_counts(segments, counts, *, square_sums=None, confidence=0.95,
+                          method="adjusted_wald"):
+    """:func:`nps_by_segment` from aggregates: one row of 11 (weighted) counts per segment.
+
+    The same formula as :func:`nps_by_segment` (which tallies its answers, then calls this).
+
+    Parameters
+    ----------
+    segments : sequence of labels, one per row of counts
+    counts : array-like, shape (segments, 11)
+        Answers (or sums of weights) per score 0..10.
+    square_sums : array-like, optional
+        Sum of squared weights per segment (default: unweighted).
+    confidence : float, default 0.95
+    method : {"adjusted_wald", "wald"}
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``segment``, ``n``, ``nps``, ``low``, ``high``, in the given order.
+
+    Examples
+    --------
+    >>> t = nps_by_segment_counts(["web"], [[0] * 9 + [1, 1]])
+    >>> t[["segment", "n", "nps"]].values.tolist()
+    [['web', 2.0, 100.0]]
+    """
+    import pandas as pd
+
+    choice(method, "method", NPS_METHODS)
+    z = _z_for(confidence)
+    table = np.asarray(counts, dtype=float).reshape(-1, 11)
+    names = list(segments)
+    if len(names) != table.shape[0]:
+        raise LoyaltyXLError("segments must have one value per row of counts",
+                             argument="segments", value=(len(names), table.shape[0]),
+                             has_value=True)
+    squares = [None] * len(names) if square_sums is None else list(np.ravel(square_sums))
     rows = []
-    for name, row, square in zip(names, counts.astype(float), squares):
-        ci = _interval(Tally(0, row, float(square.sum())), z, confidence, method)
+    for name, row, square in zip(names, table, squares):
+        ci = _interval(_counted(row, 0, 10, square), z, confidence, method)
         rows.append((name, float(row.sum()), ci.nps, ci.low, ci.high))
     return pd.DataFrame(rows, columns=["segment", "n", "nps", "low", "high"])
 
@@ -401,6 +497,32 @@ def csat(scores, *, scale, threshold=None, weights=None) -> float:
     >>> csat([5, 4, 3, 2, 5], scale="1-5", threshold=5)
     0.4
     """
+    low, high, _ = _scale(scale, CSAT_SCALES)
+    t = tally(scores, "scores", low, high, weights)
+    return csat_counts(t.counts, scale=scale, threshold=threshold)
+
+
+def csat_counts(counts, *, scale, threshold=None) -> float:
+    """:func:`csat` from aggregates: the (weighted) number of answers per point of the scale.
+
+    The same formula as :func:`csat` (which tallies its answers, then calls this).
+
+    Parameters
+    ----------
+    counts : array-like, one number >= 0 per answer of the scale, lowest first
+    scale : {"1-5", "1-7", "1-10", "0-10"}
+    threshold : int, optional
+
+    Returns
+    -------
+    float
+        NaN when the counts sum to 0.
+
+    Examples
+    --------
+    >>> csat_counts([0, 1, 1, 1, 2], scale="1-5")  # the answers 5, 4, 3, 2, 5
+    0.6
+    """
     low, high, default = _scale(scale, CSAT_SCALES)
     if threshold is None:
         threshold = default
@@ -408,7 +530,7 @@ def csat(scores, *, scale, threshold=None, weights=None) -> float:
             or not low <= threshold <= high:
         raise LoyaltyXLError(f"threshold must be a number on the {scale} scale",
                              argument="threshold", value=threshold, has_value=True)
-    t = tally(scores, "scores", low, high, weights)
+    t = _counted(counts, low, high)
     return _share(t.at_least(math.ceil(threshold)), t.total)
 
 
@@ -479,9 +601,39 @@ def customer_effort_score(scores, *, scale="1-7", method="mean", reverse=False,
     >>> customer_effort_score([1, 2, 5], scale="1-5", method="share", reverse=True)
     0.6666666666666666
     """
-    low, high, agree_from, easy_upto = _scale(scale, CES_SCALES)
+    low, high, _, _ = _scale(scale, CES_SCALES)
     choice(method, "method", ("mean", "share"))
     t = tally(scores, "scores", low, high, weights)
+    return customer_effort_score_counts(t.counts, scale=scale, method=method, reverse=reverse)
+
+
+def customer_effort_score_counts(counts, *, scale="1-7", method="mean",
+                                 reverse=False) -> float:
+    """:func:`customer_effort_score` from aggregates: the (weighted) number of answers per
+    point of the scale, lowest first.
+
+    The same formula as :func:`customer_effort_score` (which tallies, then calls this).
+
+    Parameters
+    ----------
+    counts : array-like, one number >= 0 per answer of the scale
+    scale : {"1-7", "1-5"}
+    method : {"mean", "share"}
+    reverse : bool
+
+    Returns
+    -------
+    float
+        NaN when the counts sum to 0.
+
+    Examples
+    --------
+    >>> customer_effort_score_counts([0, 1, 0, 0, 2, 1, 1])  # the answers 7, 6, 5, 2, 5
+    5.0
+    """
+    low, high, agree_from, easy_upto = _scale(scale, CES_SCALES)
+    choice(method, "method", ("mean", "share"))
+    t = _counted(counts, low, high)
     if method == "mean":
         return t.mean()
     agreeing = t.at_most(easy_upto) if reverse else t.at_least(agree_from)
@@ -530,10 +682,7 @@ def customer_loyalty_index(recommend, buy_again, other_products, *, points=CLI_P
     2.0
     """
     choice(method, "method", ("points", "mean"))
-    table = to_float(points, "points")
-    if table.size != 6 or not np.isfinite(table).all():
-        raise LoyaltyXLError("points must be 6 finite numbers, for answers 1 to 6",
-                             argument="points", value=list(np.ravel(points)), has_value=True)
+    _cli_points(points)
     coded = [answer_codes(a, name, 1, 6) for a, name in
              zip((recommend, buy_again, other_products), CLI_QUESTIONS)]
     sizes = [codes.size for codes, _ in coded]
@@ -549,9 +698,60 @@ def customer_loyalty_index(recommend, buy_again, other_products, *, points=CLI_P
         answered = (pattern != 342) if any(mask is not None for _, mask in coded) else None
         weights = checked_weights(weights, pattern.size, answered)
     counts = np.bincount(pattern, weights=weights, minlength=343)
-    digits = np.array(np.unravel_index(np.arange(343), (7, 7, 7)))  # 3 x 343 codes
+    answers = np.array(np.unravel_index(np.arange(343), (7, 7, 7)), dtype=float) + 1
+    answers[answers == 7] = np.nan  # code 6: no answer
+    return customer_loyalty_index_counts(*answers, counts, points=points, method=method)
+
+
+def _cli_points(points):
+    table = to_float(points, "points")
+    if table.size != 6 or not np.isfinite(table).all():
+        raise LoyaltyXLError("points must be 6 finite numbers, for answers 1 to 6",
+                             argument="points", value=list(np.ravel(points)), has_value=True)
+    return table
+
+
+def customer_loyalty_index_counts(recommend, buy_again, other_products, counts, *,
+                                  points=CLI_POINTS, method="points") -> float:
+    """:func:`customer_loyalty_index` from aggregates: answer patterns and how many
+    respondents (or their sum of weights) gave each.
+
+    The same formula as :func:`customer_loyalty_index` (which counts its respondents' patterns,
+    then calls this): each pattern's score is the mean of its points over the answers given,
+    ``CLI = sum(count * score) / sum(count)`` over patterns with an answer.
+
+    Parameters
+    ----------
+    recommend, buy_again, other_products : array-like of whole numbers 1-6 or blanks
+        One value per pattern, aligned.
+    counts : array-like of numbers >= 0
+        The (weighted) number of respondents with each pattern.
+    points : sequence of 6 numbers
+    method : {"points", "mean"}
+
+    Returns
+    -------
+    float
+        NaN when nobody answered.
+
+    Examples
+    --------
+    >>> customer_loyalty_index_counts([1, 2], [1, 4], [1, None], [1, 1])
+    80.0
+    """
+    choice(method, "method", ("points", "mean"))
+    table = _cli_points(points)
+    codes = [answer_codes(a, name, 1, 6)[0] for a, name in
+             zip((recommend, buy_again, other_products), CLI_QUESTIONS)]
+    weight = to_float(counts, "counts").astype(float).ravel()
+    if len({c.size for c in codes} | {weight.size}) > 1:
+        raise LoyaltyXLError("recommend, buy_again, other_products and counts must be aligned "
+                             "(the same length)", argument="counts")
+    if not (np.isfinite(weight) & (weight >= 0)).all():
+        raise LoyaltyXLError("counts must be finite numbers >= 0", argument="counts")
+    digits = np.array(codes)  # 3 x patterns, 6 = no answer
     value = np.append(table if method == "points" else np.arange(1.0, 7.0), 0.0)[digits]
     given = (digits < 6).sum(axis=0)
     score = value.sum(axis=0) / np.maximum(given, 1)
-    total = counts[given > 0].sum()
-    return float(np.dot(counts[given > 0], score[given > 0]) / total) if total else math.nan
+    total = weight[given > 0].sum()
+    return float(np.dot(weight[given > 0], score[given > 0]) / total) if total else math.nan

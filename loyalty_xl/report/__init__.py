@@ -27,23 +27,33 @@ import numpy as np
 import pandas as pd
 
 from loyalty_xl import __version__
-from loyalty_xl.errors import LoyaltyXLError
-from loyalty_xl.report.catalogue import TEXT
+from loyalty_xl.errors import InputError, LoyaltyXLError
+from loyalty_xl.report.catalogue import (
+    BY_KEY,
+    CURRENCIES,
+    DEFAULT_CURRENCY,
+    DERIVED,
+    money_format,
+)
+from loyalty_xl.report.layout import fit_rows
+from loyalty_xl.safe_text import cell_text
+from loyalty_xl.texts import LANGS, TEXTS, Texts
 
 PACKAGED = Path(__file__).resolve().parent.parent / "workbook_templates"
 TEMPLATE_DIR = PACKAGED if PACKAGED.is_dir() else \
     Path(__file__).resolve().parents[2] / "workbook_templates"
 PLACEHOLDER = re.compile(r"\{\{\s*([a-z_]+)(?::([A-Za-z0-9_]+))?(?::([a-z_]+))?\s*\}\}")
 TEXT_NAMES = {"period", "period_range", "generated_at", "version", "inputs", "settings",
-              "excluded_total", "nps_interval", "nps_interval_previous", "nps_interval_year_ago"}
+              "excluded_total", "nps_interval", "nps_interval_previous", "nps_interval_year_ago",
+              "cohorts_title", "money_axis"}
 BLOCKS = {"cohorts", "quality", "segments"}
 WHEN = {None: 0, "previous": 1, "year_ago": None}  # None: a year earlier
 
 
 def default_template(lang: str = "en") -> Path:
-    if lang not in ("en", "de"):
-        raise LoyaltyXLError("--lang must be en or de", argument="lang", value=lang,
-                             has_value=True)
+    if lang not in LANGS:
+        raise LoyaltyXLError(f"--lang must be one of {', '.join(LANGS)}", argument="lang",
+                             value=lang, has_value=True)
     return TEMPLATE_DIR / f"monthly_report_{lang}.xlsx"
 
 
@@ -56,28 +66,42 @@ def periods_needed(kind: str, shown: int) -> int:
 
 
 def build_report(result, out, *, template=None, lang="en", force=False, generated_at=None,
-                 segments=None, shown=None) -> Path:
+                 segments=None, shown=None, currency=None) -> Path:
     """Fill ``template`` (default: the bundled one for ``lang``) and save it to ``out``.
 
     ``shown``: how many of the result's periods the period table, charts and cohort matrix
     show (default all); the summary's comparisons may reach further back (a year earlier).
+    ``segments``: NPS by segment (default ``result.segments``, the engine's). ``currency``:
+    the money's currency code (EUR, USD, GBP, CHF, JPY or any other code; default EUR, the
+    bundled sample's currency and the euro area's, in either language's way of writing it).
     Writes atomically, refuses to overwrite an existing file unless ``force``, and never
     writes into the template.
     """
     import openpyxl
 
     from loyalty_xl.files import atomic_path, check_writable
+    from loyalty_xl.workbook_limits import check_workbook
 
+    if currency is not None and not re.fullmatch(r"[A-Z]{3}", str(currency)):
+        raise InputError("currency must be a three-letter code such as EUR or USD",
+                         argument="currency", value=currency, has_value=True)
     template = Path(template) if template else default_template(lang)
     if not template.exists():
         raise LoyaltyXLError(f"template {template} does not exist", argument="template")
     out = check_writable(Path(out), force=force, protected=(template,))
+    check_workbook(template, role="template")  # size limits; no macros
     try:
         wb = openpyxl.load_workbook(template)
     except Exception as err:
         raise LoyaltyXLError(f"template {template} could not be read: "
                              f"{' '.join(str(err).split())[:200]}", argument="template") from None
-    _Filler(wb, template.name, result, lang, generated_at, segments, shown).fill()
+    if segments is None:
+        segments = getattr(result, "segments", None)
+    _Filler(wb, template.name, result, lang, generated_at, segments, shown,
+            currency or DEFAULT_CURRENCY).fill()
+    if getattr(result, "customer_summary", None) is not None:  # analyse(..., predict=True)
+        from loyalty_xl.report.customer_value import add_sheet
+        add_sheet(wb, result.customer_summary, lang=lang)
     with atomic_path(out, force=force, protected=(template,)) as tmp:
         wb.save(tmp)
     return out
@@ -85,20 +109,32 @@ def build_report(result, out, *, template=None, lang="en", force=False, generate
 
 def set_text(cell, value):
     """Write data as text: a value starting with '=' stays a literal string, not a formula."""
-    cell.value = value
+    cell.value = cell_text(value)  # control characters a workbook cannot hold: U+FFFD
     if isinstance(value, str):
         cell.data_type = "s"
 
 
 class _Filler:
-    def __init__(self, wb, name, result, lang, generated_at, segments, shown):
+    def __init__(self, wb, name, result, lang, generated_at, segments, shown, currency):
         self.wb, self.name, self.result, self.lang = wb, name, result, lang
-        self.t = TEXT.get(lang, TEXT["en"])
-        self.full = result.periods.reset_index(drop=True)  # for the comparisons
+        self.t = Texts(lang)
+        self.currency = currency
+        self.settings = result.settings
+        self.full = _derived(result.periods.reset_index(drop=True), result, self.t)
         self.shown = min(shown or len(self.full), len(self.full))
         self.table = self.full.tail(self.shown).reset_index(drop=True)
         self.generated_at = generated_at or dt.datetime.now().replace(microsecond=0)
         self.segments = segments
+        self.warm_marks = []  # (sheet, row, comparison) of summary rows that compare warm-up
+
+    def fields(self) -> dict:
+        """The settings in force, as fields of the texts (windows, period kind, scales)."""
+        s = self.settings
+        return {**self.t.units(s.period), "activity_days": s.activity_days,
+                "trailing_months": s.trailing_months, "engagement_days": s.engagement_days,
+                "csat_scale": s.csat_scale, "ces_scale": s.ces_scale,
+                "trailing": self.t("trailing", trailing_months=s.trailing_months),
+                "currency": self.currency}
 
     # -- where is what --------------------------------------------------------------------
     def _placeholders(self):
@@ -135,12 +171,15 @@ class _Filler:
             if key not in TEXT_NAMES or when:
                 self._broken(ws, cell, f"unknown text placeholder (known: "
                                        f"{', '.join(sorted(TEXT_NAMES))})")
+        elif kind == "def":
+            if f"def.{key}" not in TEXTS or when or match.group(0) != cell.value.strip():
+                self._broken(ws, cell, "{{def:KEY}} must stand alone and name a definition")
         elif kind in BLOCKS:
             if key or when or match.group(0) != cell.value.strip():
                 self._broken(ws, cell, f"{{{{{kind}}}}} must stand alone in its cell")
         else:
-            self._broken(ws, cell, "unknown placeholder (kpi, text, col, cohorts, quality, "
-                                   "segments)")
+            self._broken(ws, cell, "unknown placeholder (kpi, text, def, col, cohorts, "
+                                   "quality, segments)")
 
     # -- filling --------------------------------------------------------------------------
     def fill(self):
@@ -148,16 +187,25 @@ class _Filler:
         columns = [(ws, cell, m[0]) for ws, cell, m in found if m[0].group(1) == "col"]
         blocks = [(ws, cell, m[0].group(1)) for ws, cell, m in found
                   if m[0].group(1) in BLOCKS]
-        for _, cell, matches in found:
+        for ws, cell, matches in found:
             kind = matches[0].group(1)
             if kind == "kpi":
-                self._kpi(cell, matches[0])
+                self._kpi(ws, cell, matches[0])
             elif kind == "text":
                 set_text(cell, PLACEHOLDER.sub(lambda m: self._text(m.group(2)), cell.value))
+            elif kind == "def":
+                set_text(cell, self.t(f"def.{matches[0].group(2)}", **self.fields()))
         if columns:
             self._period_table(columns)
         for ws, cell, kind in blocks:
             getattr(self, f"_{kind}")(ws, cell)
+        self._warm_up_marks()
+        self._chart_texts()
+        if self.currency != DEFAULT_CURRENCY:
+            self._currency()
+        # (further sheets, such as report/customer_value.py's, hook in here)
+        for ws in self.wb.worksheets:
+            fit_rows(ws)
 
     def _row_at(self, when):
         last = len(self.full) - 1
@@ -169,9 +217,15 @@ class _Filler:
             index = last
         return self.full.iloc[index] if index >= 0 else None
 
-    def _kpi(self, cell, match):
-        row = self._row_at(match.group(3))
-        value = None if row is None else row[match.group(2)]
+    def _kpi(self, ws, cell, match):
+        key, when = match.group(2), match.group(3)
+        row = self._row_at(when)
+        value = None if row is None else row[key]
+        current = self._row_at(None)
+        kpi = BY_KEY.get(key)
+        if when and kpi is not None and kpi.warm_up and row is not None and (
+                row["warm_up"] or current["warm_up"]):
+            self.warm_marks.append((ws, cell))
         cell.value = _number(value)
         if cell.value is None:
             cell.value = "–"
@@ -181,29 +235,32 @@ class _Filler:
             cell.alignment = aligned
 
     def _text(self, name):
-        s, last = self.result.settings, self.full.iloc[-1]
+        s, last, t = self.settings, self.full.iloc[-1], self.t
         if name == "period":
             return str(last["period"])
         if name == "period_range":
-            return (f"{self.table.iloc[0]['period']} – {last['period']} "
-                    f"({len(self.table)} {s.period}s)")
+            return t("period_range", first=self.table.iloc[0]["period"], last=last["period"],
+                     n=len(self.table), units=t.unit(s.period, plural=True))
         if name == "generated_at":
-            return self.generated_at.strftime("%Y-%m-%d %H:%M")
+            return t.datetime(self.generated_at)
         if name == "version":
             return __version__
         if name == "inputs":
-            return "; ".join(f"{k}: {v}" for k, v in self.result.inputs.items())
+            return "; ".join(f"{t.input_name(k)}: {v}" for k, v in self.result.inputs.items())
         if name == "settings":
-            return (f"{s.period}s, activity window {s.activity_days} days, trailing window "
-                    f"{s.trailing_months} months, CSAT scale {s.csat_scale}, CES scale "
-                    f"{s.ces_scale}, NPS interval {s.confidence:.0%} (adjusted Wald)")
+            return t("settings_text", **{**self.fields(), "units": t.unit(s.period, True),
+                                         "confidence": t.percent(s.confidence)})
         if name == "excluded_total":
-            return f"{self.result.quality.rows_excluded:,}"
+            return t.number(self.result.quality.rows_excluded)
+        if name == "cohorts_title":
+            return t("cohorts_title", **self.fields())
+        if name == "money_axis":
+            return t("axis_money", currency=CURRENCIES.get(self.currency, self.currency))
         when = name.removeprefix("nps_interval").lstrip("_") or None
         row = self._row_at(when)
         if row is None or pd.isna(row["nps_low"]):
             return "–"
-        return f"[{row['nps_low']:.1f}; {row['nps_high']:.1f}]"
+        return f"[{t.number(row['nps_low'], 1)}; {t.number(row['nps_high'], 1)}]"
 
     def _period_table(self, columns):
         sheets = {ws.title for ws, _, _ in columns}
@@ -214,6 +271,7 @@ class _Filler:
                                     "sheet")
         row0 = first.row
         keys = {cell.column: m.group(2) for _, cell, m in columns}
+        self._column_keys = keys
         n = len(self.table)
         lo, hi = min(keys), max(keys)
         for r in range(row0 + 1, row0 + n + 1):  # refuse to overwrite what is below
@@ -232,7 +290,7 @@ class _Filler:
                 if key is None:
                     continue
                 value = values[key]
-                if key == "period":
+                if key in ("period", *DERIVED):
                     set_text(target, str(value))
                 else:
                     target.value = _number(value)
@@ -248,11 +306,76 @@ class _Filler:
         self._charts(ws.title, row0, row0 + n - 1)
 
     def _charts(self, sheet, row0, last):
+        keys = {}  # column letter of the period table -> its key, for the axis scales
+        for ws in self.wb.worksheets:
+            if ws.title == sheet:
+                from openpyxl.utils import get_column_letter
+
+                for cell in ws[row0]:
+                    keys[get_column_letter(cell.column)] = self._column_keys.get(cell.column)
         for ws in self.wb.worksheets:
             for chart in getattr(ws, "_charts", []):
+                shown = []
                 for series in chart.series:
                     for ref in _series_refs(series):
                         ref.f = _stretch(ref.f, sheet, row0, last)
+                    if series.val is not None and series.val.numRef is not None:
+                        match = RANGE.match(series.val.numRef.f or "")
+                        if match and match["sheet"].strip("'") == sheet:
+                            shown.append(keys.get(match["c1"]))
+                self._scale(chart, shown)
+
+    def _scale(self, chart, keys):
+        """Rates on an axis that shows their movement: the data's range with a margin, not
+        0-100% (a churn of 2% and a retention of 98% both look flat there)."""
+        if not keys or not all(k in ("retention_rate", "churn_rate") for k in keys):
+            return
+        values = self.table[keys].to_numpy(dtype=float).ravel()
+        values = values[np.isfinite(values)]
+        if not values.size:
+            return
+        low, high = float(values.min()), float(values.max())
+        step = _nice_step(max(high - low, 0.01))
+        chart.y_axis.scaling.min = max(0.0, math.floor(low / step) * step - step)
+        chart.y_axis.scaling.max = min(1.0, math.ceil(high / step) * step + step)
+        chart.y_axis.majorUnit = step
+
+    def _chart_texts(self):
+        """Placeholders in chart and axis titles ({{text:money_axis}})."""
+        for ws in self.wb.worksheets:
+            for chart in getattr(ws, "_charts", []):
+                for title in (chart.title, chart.x_axis.title, chart.y_axis.title):
+                    rich = getattr(getattr(title, "tx", None), "rich", None)
+                    for paragraph in getattr(rich, "p", None) or []:
+                        for run in paragraph.r or []:
+                            if run.t and "{{" in run.t:
+                                run.t = PLACEHOLDER.sub(lambda m: self._text(m.group(2))
+                                                        if m.group(1) == "text" else m.group(0),
+                                                        run.t)
+
+    def _currency(self):
+        """Money formats of the template (its default currency) in the chosen currency."""
+        pairs = [(money_format(lang, DEFAULT_CURRENCY), money_format(lang, self.currency))
+                 for lang in LANGS]
+        for ws in self.wb.worksheets:
+            for row in ws.iter_rows():
+                for cell in row:
+                    fmt = cell.number_format
+                    for old, new in pairs:
+                        if old in fmt:
+                            cell.number_format = fmt.replace(old, new)
+
+    def _warm_up_marks(self):
+        """A comparison with a warm-up period (less history than the activity window): the
+        change is shown but not coloured better or worse, and marked."""
+        from openpyxl.styles import Font
+
+        for ws, cell in self.warm_marks:
+            change, arrow = cell.column + 1, cell.column + 2
+            _drop_formats(ws, cell.row, change, arrow)
+            mark = ws.cell(cell.row, arrow)
+            set_text(mark, self.t("warm_up_mark"))
+            mark.font = Font(italic=True, color="7F7F7F", size=9)
 
     def _block_rows(self, ws, anchor, header, rows, formats, header_style=True):
         r0, c0 = anchor.row, anchor.column
@@ -279,7 +402,7 @@ class _Filler:
 
         matrix = self.result.cohorts
         matrix = matrix.iloc[-self.shown:, :self.shown + 1]  # the shown cohorts and offsets
-        header = [self.t["cohorts_sheet"], self.t["customers_n"]] + [
+        header = [self.t("cohorts_sheet"), self.t("customers_n")] + [
             f"+{k}" for k in matrix.columns[1:]]
         rows = [[str(label), *values] for label, values in
                 zip(matrix.index, matrix.to_numpy(dtype=float).tolist())]
@@ -295,33 +418,112 @@ class _Filler:
             ws.column_dimensions[get_column_letter(c0 + j)].width = 9 if j > 1 else 11
 
     def _quality(self, ws, anchor):
+        from openpyxl.styles import Alignment
         from openpyxl.utils import get_column_letter
 
-        table = self.result.quality.table().iloc[:, :7]  # without how inputs were read
-        header = self.t["quality_columns"]
-        rows = [[("" if pd.isna(v) else v) for v in row] for row in table.itertuples(index=False)]
+        t = self.t
+        header = t.parts("quality_columns")
+        rows = []
+        for item in self.result.quality.inputs:
+            for reason, count in (item.excluded or {"": 0}).items():
+                examples = "; ".join(
+                    t("row_value", row=t.number(row),
+                      value=t("blank_value") if value == "(blank)" else value)
+                    for row, value in item.examples.get(reason, []))
+                rows.append([t.input_name(item.name), item.label, item.rows_read,
+                             item.rows_used, t.reason(reason) if reason else "", count,
+                             examples])
         r0, c0 = self._block_rows(ws, anchor, header, rows,
                                   [None, None, "#,##0", "#,##0", None, "#,##0", None])
-        notes = self.result.quality.notes()
+        wrap = Alignment(wrap_text=True, vertical="top")
+        for r in range(r0, r0 + len(rows) + 1):
+            for j in range(len(header)):
+                ws.cell(r, c0 + j).alignment = wrap
+        notes = [self._note(item, note) for item in self.result.quality.inputs
+                 for note in item.notes]
         if notes:
             at = r0 + len(rows) + 2
-            ws.cell(at, c0, self.t["notes"]).font = _header_font(dark=True)
+            ws.cell(at, c0, t("notes")).font = _header_font(dark=True)
             for i, note in enumerate(notes, 1):
                 set_text(ws.cell(at + i, c0), note)
-        for j, width in enumerate([11, 22, 11, 11, 30, 13, 70]):
+        for j, width in enumerate([17, 24, 11, 11, 26, 14, 62]):
             ws.column_dimensions[get_column_letter(c0 + j)].width = width
+
+    def _note(self, item, note):
+        """An engine note in the report's language (known notes; others as they are)."""
+        match = REFUNDS.fullmatch(note)
+        if match:
+            n = int(match["n"].replace(",", ""))
+            total = float(match["total"].replace(",", ""))
+            note = self.t("note.refunds", n=self.t.number(n), total=self.t.money(
+                total, CURRENCIES.get(self.currency, self.currency)))
+        return f"{self.t.input_name(item.name)}: {note}"
 
     def _segments(self, ws, anchor):
         table = self.segments
         if table is None or not len(table):
             set_text(anchor, "–")
             return
-        header = ["Segment", "Answers", "NPS", "95% interval"] if self.lang != "de" else \
-            ["Segment", "Antworten", "NPS", "95%-Intervall"]
-        rows = [[str(s), n, nps, "–" if pd.isna(low) else f"[{low:.1f}; {high:.1f}]"]
-                for s, n, nps, low, high in
+        header = self.t.parts("segment_columns")
+        rows = [[str(s), n, nps, low, high] for s, n, nps, low, high in
                 table[["segment", "n", "nps", "low", "high"]].itertuples(index=False)]
-        self._block_rows(ws, anchor, header, rows, [None, "#,##0", "0.0", None])
+        self._block_rows(ws, anchor, header, rows, [None, "#,##0", "0.0", "0.0", "0.0"])
+
+
+REFUNDS = re.compile(r"(?P<n>[\d,]+) refunds \(negative amounts, total (?P<total>-?[\d,]+\.\d+)\) "
+                     r"reduce revenue in their period; they are not orders and do not make a "
+                     r"customer active")
+
+
+def _derived(table, result, t):
+    """The period table with the columns the report adds: a short label for chart axes
+    ("Oct 25", "Okt 25": one line under a chart) and the warm-up mark."""
+    out = table.copy()
+    kind = result.settings.period
+    out["period_label"] = [short_label(str(p), kind, t) for p in out["period"]]
+    first = getattr(result, "first_order", None)
+    days = result.settings.activity_days
+    if first is not None and "period_start" in out:
+        starts = pd.to_datetime(out["period_start"])
+        young = (starts - pd.Timestamp(first)).dt.days < days
+        out["warm_up"] = [t("warm_up_mark") if y else "" for y in young]
+    else:
+        out["warm_up"] = ""
+    return out
+
+
+def short_label(period: str, kind: str, t) -> str:
+    """A period label for a chart axis, kept on one line by a no-break space."""
+    nbsp = "\u00a0"
+    if kind == "month" and re.fullmatch(r"\d{4}-\d{2}", period):
+        months = t.parts("months")
+        return f"{months[int(period[5:]) - 1]}{nbsp}{period[2:4]}"
+    if kind == "quarter" and "-Q" in period:
+        return f"{period[5:]}{nbsp}{period[2:4]}"
+    if kind == "week" and "-W" in period:
+        return f"{t('week_short')}{period[6:]}{nbsp}{period[2:4]}"
+    return period
+
+
+def _nice_step(span: float) -> float:
+    """An axis step of 1, 2 or 5 times a power of ten giving about 4-8 steps over ``span``."""
+    raw = span / 5
+    power = 10 ** math.floor(math.log10(raw))
+    for factor in (1, 2, 5, 10):
+        if raw <= factor * power:
+            return factor * power
+    return 10 * power
+
+
+def _drop_formats(ws, row, first_col, last_col):
+    """Remove the conditional formats of one row's cells first_col..last_col."""
+    from openpyxl.utils import get_column_letter
+
+    target = f"{get_column_letter(first_col)}{row}:{get_column_letter(last_col)}{row}"
+    rules = ws.conditional_formatting._cf_rules
+    for key in list(rules):
+        if str(key.sqref) == target:
+            del rules[key]
 
 
 def _number(value):
