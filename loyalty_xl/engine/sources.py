@@ -124,8 +124,10 @@ def load(con, name: str, spec, mapping: dict[str, str] | None = None,
 
 
 def _shown(text) -> str:
-    """A column name for a message: terminal escapes and control characters made visible."""
-    return "".join(ch if ch.isprintable() else f"\\x{ord(ch):02x}" for ch in str(text))
+    """A name or value for a message: terminal escapes and control characters removed."""
+    from loyalty_xl.safe_text import terminal_text
+
+    return terminal_text(text)
 
 
 def _find(present, wanted):
