@@ -504,9 +504,7 @@ def read_csv_sql(csv_file: CsvFile, record_column: str) -> tuple[str, bool]:
     must be dropped; otherwise the column is null and the engine numbers the rows it keeps
     from their insertion order, which costs nothing)."""
     columns = "{" + ", ".join(f"{sql_string(c)}: 'VARCHAR'" for c in csv_file.header) + "}"
-    # The engine reads its inputs lazily (every query parses the file again), so the records
-    # are numbered here, by the one window the file's order needs.
-    windowed = True
+    windowed = csv_file.first_data != csv_file.skip_lines + 1
     options = ", ".join([
         f"delim={sql_string(csv_file.delimiter)}", "quote='\"'", "escape='\"'",
         f"header={'false' if windowed else 'true'}", f"skip={csv_file.skip_lines}",

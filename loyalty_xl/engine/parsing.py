@@ -480,6 +480,28 @@ class Columns:
                          argument=self.src.name)
 
 
+def _materialise(src: Source, scratch: Scratch, parsed, keys):
+    """A CSV input's checked rows, kept once (the file is parsed in one pass instead of once
+    per query that reads it), with ``_row`` filled in from the rows' order (no window); other
+    inputs stay lazy. Returns (rows, keys): the full raw texts are not kept; a CSV row is
+    located by its line, so its key is its row number."""
+    if src.kind != "csv":
+        return parsed, keys
+    columns = [c for c in parsed.columns if not c.startswith("raw_")]
+    try:
+        table = scratch.keep(parsed.select(*columns))
+    except LoyaltyXLError:
+        raise
+    except Exception as err:
+        if src.explain is None:
+            raise
+        raise src.explain(err) from None
+    if src.row_offset is not None:  # rows kept in file order: number them by position
+        scratch.con.con.execute(f'UPDATE "{scratch.names[-1]}" SET _row = rowid + '
+                                f"{int(src.row_offset)}").fetchall()
+    return table, {"row": table._row.cast("string")}
+
+
 def _column_name(column) -> str:
     try:
         return repr(column.get_name())
@@ -620,6 +642,7 @@ def orders(src: Source, quality: DataQuality, scratch: Scratch, summary: dict | 
             "amount": parsed.raw_amount}
     if has_ids:
         keys = {"order_id": parsed.order_id, **keys}
+    parsed, keys = _materialise(src, scratch, parsed, keys)
     extra = dict(refunds=_.count(where=_.amount < 0),
                  refund_total=_.amount.sum(where=_.amount < 0), last_day=_.day.max(),
                  first_day=_.day.min(where=_.amount >= 0), first_any_day=_.day.min())
@@ -698,14 +721,15 @@ def responses(src: Source, config: Settings, quality: DataQuality, scratch: Scra
         (parsed.metric.isin(list(CLI_METRICS)) & parsed.respondent.isnull(),
          "CLI answer without respondent_id", parsed.raw_metric),
     ]
-    parsed = _reasons(parsed, checks)
+    parsed, _keys = _materialise(src, scratch, _reasons(parsed, checks), {})
     # A CLI answer is one per respondent, question and period: a second one is excluded and
     # reported (the per-period aggregate could keep only one of them). Whether any repeats is
     # counted with the other checks (answers vs distinct keys).
     parsed = parsed.mutate(cli=parsed.reason.isnull() & parsed.metric.isin(list(CLI_METRICS)),
                            p=P.ordinal_expr(config.period, parsed.day))
     keys = {"answered_at": parsed.raw_date, "metric": parsed.raw_metric,
-            "score": parsed.raw_score, "respondent_id": parsed.respondent}
+            "score": parsed.raw_score, "respondent_id": parsed.respondent} \
+        if "raw_date" in parsed.columns else {"row": parsed._row.cast("string")}
     cli_key = (parsed.respondent + "|" + parsed.metric + "|" + parsed.p.cast("string"))
     extra = dict(cli_answers=_.cli.sum(), cli_keys=cli_key.nunique(where=parsed.cli))
     probe = DataQuality()
@@ -745,8 +769,8 @@ def spend(src: Source, quality: DataQuality, scratch: Scratch):
               (~parsed.kind.isin(["marketing", "sales"]),
                "kind is not marketing or sales", parsed.raw_kind)]
     keys = {"date": parsed.raw_day, "amount": parsed.raw_amount, "kind": parsed.raw_kind}
-    return _account(src, _reasons(parsed, checks), quality, keys=keys)[0].select(
-        "day", "amount", "kind")
+    parsed, keys = _materialise(src, scratch, _reasons(parsed, checks), keys)
+    return _account(src, parsed, quality, keys=keys)[0].select("day", "amount", "kind")
 
 
 def members(src: Source, quality: DataQuality, scratch: Scratch):
@@ -760,8 +784,9 @@ def members(src: Source, quality: DataQuality, scratch: Scratch):
                f"{P.LAST_YEAR}", parsed.raw_day)]
     parsed = _reasons(parsed, checks)
     keys = {"customer_id": parsed.raw_id, "joined_at": parsed.raw_day}
+    parsed, keys = _materialise(src, scratch, parsed, keys)
     parsed = _first_of(parsed, [parsed.cid], parsed.reason.isnull(), "member listed twice",
-                       parsed.raw_id, keys)
+                       parsed.cid, keys)
     return _account(src, parsed, quality, keys=keys)[0].select("cid", "joined")
 
 
@@ -783,6 +808,6 @@ def events(src: Source, quality: DataQuality, scratch: Scratch):
                | (parsed.points < 0), "points is not a number >= 0", parsed.raw_points)]
     keys = {"customer_id": parsed.raw_id, "date": parsed.raw_day, "kind": parsed.raw_kind,
             "points": parsed.raw_points}
-    return _account(src, _reasons(parsed, checks), quality, keys=keys)[0].select(
-        "cid", "day", "kind", "points")
+    parsed, keys = _materialise(src, scratch, _reasons(parsed, checks), keys)
+    return _account(src, parsed, quality, keys=keys)[0].select("cid", "day", "kind", "points")
 
