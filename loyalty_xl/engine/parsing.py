@@ -72,17 +72,14 @@ def _space_trim(text: str) -> str:
 
 
 @ibis.udf.scalar.builtin(name="try_strptime")
-def _try_strptime(text: str, format: str) -> dt.timestamp:
-    """DuckDB's strptime, null where the text does not match the format."""
+def _try_strptime(text: str, formats: dt.Array(dt.string)) -> dt.timestamp:
+    """DuckDB's strptime with a list of formats, null where the text matches none."""
 
 
-def _dotted_fast(v):
-    """dd.mm.yyyy or dd.mm.yy, with or without a time, by DuckDB's strptime (four times faster
-    than the regular expression, the same dates; null for the forms it does not know)."""
-    formats = ("", " %H:%M", " %H:%M:%S")
-    four = ibis.coalesce(*[_try_strptime(v, f"%d.%m.%Y{f}") for f in formats])
-    two = ibis.coalesce(*[_try_strptime(v, f"%d.%m.%y{f}") for f in formats])
-    return ibis.cases((four.year() >= 100, four), else_=two).date()
+_DOTTED_TIMES = ("", " %H:%M", " %H:%M:%S")
+#: dd.mm.yyyy with or without a time (DuckDB's %Y also takes a 2-digit year, as year 25)
+DOTTED_FOUR = [f"%d.%m.%Y{f}" for f in _DOTTED_TIMES]
+DOTTED_TWO = [f"%d.%m.%y{f}" for f in _DOTTED_TIMES]
 
 
 def _strip(column, fast):
@@ -127,11 +124,14 @@ def _day_steps(column, *, order=None, serial=False, fast=False):
     def step2(t, c=None):
         v = t["v"]
         iso = v.substr(4, 1) == "-"
-        if fast:  # the shape only; strptime decides
+        if fast:  # the shape only; DuckDB's strptime reads it (4x faster than the pattern)
             dot = ~iso & v.contains(".") & ~v.contains("/")
         else:
             dot = ibis.cases((iso, False), else_=v.re_search(DOT_DATE))
         out = dict(iso=iso, dot=dot)
+        if fast:
+            out["four"] = ibis.cases((dot, _try_strptime(v, ibis.literal(DOTTED_FOUR))),
+                                     else_=ibis.null("timestamp"))
         if serial:
             number = v.try_cast("float64")
             out["serial"] = ibis.cases(((number >= 1) & (number < 2958466), number),
@@ -142,8 +142,11 @@ def _day_steps(column, *, order=None, serial=False, fast=False):
         v, iso, dot = t["v"], t["iso"], t["dot"]
         is_serial = t["serial"].notnull() if serial else ibis.literal(False)
         dotted = _full_year(v.re_replace(DOT_DATE, r"\3-\2-\1")).try_cast("date")
-        if fast:
-            dotted = ibis.coalesce(_dotted_fast(v), dotted)
+        if fast:  # 4-digit years, else 2-digit ones (00-68: 20xx), else the pattern
+            four = t["four"]
+            dotted = ibis.cases(
+                (four.year() >= 100, four.date()),
+                else_=ibis.coalesce(_try_strptime(v, ibis.literal(DOTTED_TWO)).date(), dotted))
         a = ibis.cases(
             (iso, v.try_cast("timestamp").date()),
             (dot, dotted),
