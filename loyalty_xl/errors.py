@@ -54,7 +54,7 @@ def format_value(value: object) -> str:
     """A short, readable rendering of a value for an error message."""
     if isinstance(value, float) and value != value:
         return "a blank"
-    if isinstance(value, float) and value.is_integer():
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e16:
         return str(int(value))
     if isinstance(value, str):
         text = value if len(value) <= 40 else value[:37] + "..."

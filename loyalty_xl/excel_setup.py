@@ -56,7 +56,8 @@ def files_for(runtime: str, *, from_pypi: bool = False, platform: str = sys.plat
                 "requirements.txt": excel_bundle.requirements_txt(from_pypi=from_pypi)}
     if runtime == "server":
         return {SERVER_MODULE: excel_bundle.server_module(from_pypi=from_pypi)}
-    raise ValueError(runtime)
+    raise InputError(f"runtime must be one of {', '.join(RUNTIMES)}", argument="runtime",
+                     value=runtime, has_value=True)
 
 
 def starter_workbook(lang: str) -> Path:

@@ -32,7 +32,8 @@ from openpyxl.utils import get_column_letter
 
 from loyalty_xl.files import save_workbook_reproducibly
 from loyalty_xl.report.template import landscape
-from loyalty_xl.staff_templates import FIXED_TIME, NAVY, RESULT_FILL
+from loyalty_xl.files import REPRODUCIBLE_TIME, reproducible_zip_info
+from loyalty_xl.staff_templates import NAVY, RESULT_FILL
 from loyalty_xl.texts import Texts
 
 UDF_PREFIX = "_xldudf_"  # how Excel saves an Office.js custom function without a namespace
@@ -187,7 +188,7 @@ def build(lang: str):
     data = sample_data()
     wb = Workbook()
     wb.properties.creator = "loyalty_xl"
-    wb.properties.created = wb.properties.modified = FIXED_TIME
+    wb.properties.created = wb.properties.modified = REPRODUCIBLE_TIME
     wb.properties.title = t("starter.title")
     # Show the cached values on opening: no full recalculation on load (openpyxl's default),
     # and a calcId of current Excel, which recalculates files from older versions on opening.
@@ -391,10 +392,7 @@ def _rewrite(xlsx: bytes, placed: dict[str, Placed]) -> bytes:
 
 
 def _info(name):
-    info = zipfile.ZipInfo(name, date_time=(2026, 1, 1, 0, 0, 0))
-    info.compress_type = zipfile.ZIP_DEFLATED
-    info.external_attr = 0o644 << 16
-    return info
+    return reproducible_zip_info(name)
 
 
 def write(lang: str, path: Path) -> Path:

@@ -20,6 +20,7 @@ SIGTERM during the write, and a full disk, end in a one-line :class:`FileError`.
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import errno
 import os
 import re
@@ -311,7 +312,22 @@ def write_text(path: Path, text: str, *, force: bool = False) -> Path:
     return Path(path)
 
 
-def save_workbook_reproducibly(workbook, path: Path, when: str = "2026-01-01T00:00:00Z") -> Path:
+#: The one timestamp of generated files (templates, starter workbooks): regenerating a file
+#: that did not change leaves git clean.
+REPRODUCIBLE_TIME = dt.datetime(2026, 1, 1)
+
+
+def reproducible_zip_info(name: str):
+    """A zip entry stamped with :data:`REPRODUCIBLE_TIME` and normal permissions."""
+    import zipfile
+
+    info = zipfile.ZipInfo(name, date_time=REPRODUCIBLE_TIME.timetuple()[:6])
+    info.compress_type = zipfile.ZIP_DEFLATED
+    info.external_attr = 0o644 << 16
+    return info
+
+
+def save_workbook_reproducibly(workbook, path: Path) -> Path:
     """Save an openpyxl workbook byte for byte the same each time (for generated templates).
 
     openpyxl stamps the save time into docProps/core.xml and the zip entries; both are fixed
@@ -320,6 +336,9 @@ def save_workbook_reproducibly(workbook, path: Path, when: str = "2026-01-01T00:
     import io
     import re
     import zipfile
+
+    when = REPRODUCIBLE_TIME.strftime("%Y-%m-%dT%H:%M:%SZ")
+    workbook.properties.created = workbook.properties.modified = REPRODUCIBLE_TIME
 
     buffer = io.BytesIO()
     workbook.save(buffer)
@@ -331,9 +350,6 @@ def save_workbook_reproducibly(workbook, path: Path, when: str = "2026-01-01T00:
             if item.filename == "docProps/core.xml":
                 data = re.sub(rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)",
                               rb"\g<1>" + when.encode() + rb"\g<2>", data)
-            info = zipfile.ZipInfo(item.filename, date_time=(2026, 1, 1, 0, 0, 0))
-            info.compress_type = zipfile.ZIP_DEFLATED
-            info.external_attr = 0o644 << 16
-            target.writestr(info, data)
+            target.writestr(reproducible_zip_info(item.filename), data)
     Path(path).write_bytes(out.getvalue())
     return Path(path)

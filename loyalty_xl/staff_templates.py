@@ -40,7 +40,8 @@ from loyalty_xl.kpis.survey import (
     DEFAULT_CONFIDENCE,
 )
 from loyalty_xl.report.layout import fit_rows, one_page
-from loyalty_xl.report.template import FIXED_TIME, landscape
+from loyalty_xl.files import REPRODUCIBLE_TIME
+from loyalty_xl.report.template import landscape
 from loyalty_xl.texts import LANGS, Texts
 
 ANSWER_ROWS = 2000
@@ -63,7 +64,7 @@ def file_name(kind: str, lang: str) -> str:
 def _workbook(title: str) -> Workbook:
     wb = Workbook()
     wb.properties.creator = "loyalty_xl"
-    wb.properties.created = wb.properties.modified = FIXED_TIME
+    wb.properties.created = wb.properties.modified = REPRODUCIBLE_TIME
     wb.properties.title = title
     wb.calculation.fullCalcOnLoad = True
     return wb

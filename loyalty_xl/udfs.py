@@ -21,7 +21,7 @@ from xlwings import arg, func
 
 from loyalty_xl import kpis
 from loyalty_xl import excel_cells as cells
-from loyalty_xl.errors import LoyaltyXLError
+from loyalty_xl.errors import InputError, LoyaltyXLError
 
 __all__ = [
     "NPS", "NPS_BREAKDOWN", "NPS_INTERVAL", "NPS_TEST", "NPS_BY", "CSAT", "CSAT_MEAN", "CES",
@@ -40,7 +40,11 @@ DOC_DATES = "Range of order dates, aligned with the customer ids."
 
 
 def _excel(f):
-    """Turn LoyaltyXLError into #VALUE! with a one-line message naming the cell."""
+    """Turn LoyaltyXLError into #VALUE! with a one-line message naming the cell.
+
+    Anything else that escapes is a bug: it still becomes ``#VALUE! internal error: ...`` (one
+    line, never a traceback in a cell), and the fuzz tests count it as a failure.
+    """
     signature = inspect.signature(f)
 
     @functools.wraps(f)
@@ -48,28 +52,52 @@ def _excel(f):
         try:
             return f(*args, **kwargs)
         except LoyaltyXLError as err:
-            where = ""
-            if err.position is not None:
-                raw = signature.bind_partial(*args, **kwargs).arguments.get(err.argument)
-                if isinstance(raw, (list, tuple)):
-                    where = cells.locate(raw, err.argument, err.position)
-            return cells.error_result(err.describe(where))
+            return cells.error_result(err.describe(_where(signature, err, args, kwargs)))
+        except Exception as err:  # noqa: BLE001 - last resort: a cell never gets a traceback
+            text = " ".join(f"{type(err).__name__}: {err}".split())[:200]
+            return cells.error_result(f"internal error: {text}")
 
     return wrapper
 
 
-def _option(value, default):
+def _where(signature, err, args, kwargs) -> str:
+    """The cell of an error position (row and column within its range), or ""."""
+    if err.position is None:
+        return ""
+    try:
+        raw = signature.bind_partial(*args, **kwargs).arguments.get(err.argument)
+    except TypeError:
+        return ""
+    if not isinstance(raw, (list, tuple)):
+        return ""
+    try:
+        return cells.locate(raw, err.argument, err.position)
+    except LoyaltyXLError:
+        return ""
+
+
+def _option(value, default, name="option"):
     """An optional single-cell argument: the default when missing or blank."""
     value = cells.scalar(value)
     if value is None:
         return default
+    if isinstance(value, (list, tuple)):
+        raise InputError(f"{name} must be a single cell", argument=name,
+                         value=f"a range of {len(value)} rows", has_value=True)
     if isinstance(value, dict):
-        raise LoyaltyXLError("an option contains an Excel error", value=value.get("basicValue"))
+        error = value.get("basicValue") if value.get("type") == "Error" else None
+        if error is None and value.get("type") != "Error" and "basicValue" in value:
+            return _option(value["basicValue"], default, name)
+        raise InputError(f"{name} contains the Excel error {str(error or '')[:20]}".rstrip(),
+                         argument=name)
+    if type(value) is int and value in cells.COM_ERRORS:
+        raise InputError(f"{name} contains the Excel error {cells.COM_ERRORS[value]}",
+                         argument=name)
     return value
 
 
 def _flag(value, name, default=False):
-    value = _option(value, default)
+    value = _option(value, default, name)
     if isinstance(value, (bool, np.bool_)):
         return bool(value)
     if isinstance(value, (int, float)) and value in (0, 1):
@@ -93,15 +121,15 @@ def _per_cell(kpi, *named, **options):
             values.append(None)
             continue
         read = cells.read_numbers(raw, name)
-        if read.values.size == 1:
-            values.append(read.values[0])
+        if read.values.size <= 1:  # a cell (an empty range: a blank cell)
+            values.append(read.values[0] if read.values.size else None)
             continue
         if shape is not None and read.shape != shape:
-            raise LoyaltyXLError(f"{name} must be a single cell or a range of the same size as "
-                                 f"the other ranges ({shape[0]} x {shape[1]})", argument=name,
-                                 value=f"{read.shape[0]} x {read.shape[1]}", has_value=True)
+            raise InputError(f"{name} must be a single cell or a range of the same size as "
+                             f"the other ranges ({shape[0]} x {shape[1]})", argument=name,
+                             value=f"{read.shape[0]} x {read.shape[1]}", has_value=True)
         shape = read.shape
-        values.append(read.values if read.values.size else None)
+        values.append(read.values)
     result = kpi(*values, **options)
     return cells.number(result) if shape is None else cells.grid(result, shape)
 
@@ -127,10 +155,10 @@ def NPS_BREAKDOWN(scores, weights=None):
     b = kpis.nps_breakdown(_numbers(scores, "scores"), weights=_numbers(weights, "weights"))
     share_total = cells.number(1.0 if b.n else np.nan)
     return [["", "Count", "Share"],
-            ["Promoters", b.promoters, cells.number(b.promoter_share)],
-            ["Passives", b.passives, cells.number(b.passive_share)],
-            ["Detractors", b.detractors, cells.number(b.detractor_share)],
-            ["Total", b.n, share_total],
+            ["Promoters", cells.number(b.promoters), cells.number(b.promoter_share)],
+            ["Passives", cells.number(b.passives), cells.number(b.passive_share)],
+            ["Detractors", cells.number(b.detractors), cells.number(b.detractor_share)],
+            ["Total", cells.number(b.n), share_total],
             ["NPS", cells.number(b.nps), ""]]
 
 
@@ -142,8 +170,9 @@ def NPS_BREAKDOWN(scores, weights=None):
 @_excel
 def NPS_INTERVAL(scores, confidence=0.95, method="adjusted_wald", weights=None):
     """Spills the low and high end of the NPS confidence interval, in points."""
-    ci = kpis.nps_interval(_numbers(scores, "scores"), confidence=_option(confidence, 0.95),
-                           method=_option(method, "adjusted_wald"),
+    ci = kpis.nps_interval(_numbers(scores, "scores"),
+                           confidence=_option(confidence, 0.95, "confidence"),
+                           method=_option(method, "adjusted_wald", "method"),
                            weights=_numbers(weights, "weights"))
     return [[cells.number(ci.low), cells.number(ci.high)]]
 
@@ -156,7 +185,7 @@ def NPS_INTERVAL(scores, confidence=0.95, method="adjusted_wald", weights=None):
 def NPS_TEST(scores_a, scores_b, method="wald"):
     """Spills the NPS difference (a - b, points), z and the two-sided p-value."""
     t = kpis.nps_difference_test(_numbers(scores_a, "scores_a"), _numbers(scores_b, "scores_b"),
-                                 method=_option(method, "wald"))
+                                 method=_option(method, "wald", "method"))
     return [[cells.number(t.difference), cells.number(t.z), cells.number(t.p_value)]]
 
 
@@ -168,10 +197,11 @@ def NPS_TEST(scores_a, scores_b, method="wald"):
 def NPS_BY(scores, segments, confidence=0.95):
     """Spills NPS per segment: segment, answers, NPS and the low and high end of its interval."""
     table = kpis.nps_by_segment(_numbers(scores, "scores"), cells.read(segments, "segments").values,
-                                confidence=_option(confidence, 0.95))
+                                confidence=_option(confidence, 0.95, "confidence"))
     rows = [["Segment", "Answers", "NPS", "Low", "High"]]
     for segment, n, nps, low, high in table.itertuples(index=False):
-        rows.append([segment, n, cells.number(nps), cells.number(low), cells.number(high)])
+        rows.append([cells.cell_value(segment), cells.number(n), cells.number(nps),
+                     cells.number(low), cells.number(high)])
     return rows
 
 
@@ -183,8 +213,9 @@ def NPS_BY(scores, segments, confidence=0.95):
 @_excel
 def CSAT(scores, scale, threshold=None, weights=None):
     """Customer satisfaction: share of satisfied answers (top two boxes of the scale)."""
-    return cells.number(kpis.csat(_numbers(scores, "scores"), scale=_option(scale, None),
-                                  threshold=_option(threshold, None),
+    return cells.number(kpis.csat(_numbers(scores, "scores"),
+                                  scale=_option(scale, None, "scale"),
+                                  threshold=_option(threshold, None, "threshold"),
                                   weights=_numbers(weights, "weights")))
 
 
@@ -195,7 +226,8 @@ def CSAT(scores, scale, threshold=None, weights=None):
 @_excel
 def CSAT_MEAN(scores, scale, weights=None):
     """Mean satisfaction answer on the declared scale."""
-    return cells.number(kpis.csat_mean(_numbers(scores, "scores"), scale=_option(scale, None),
+    return cells.number(kpis.csat_mean(_numbers(scores, "scores"),
+                                       scale=_option(scale, None, "scale"),
                                        weights=_numbers(weights, "weights")))
 
 
@@ -209,7 +241,8 @@ def CSAT_MEAN(scores, scale, weights=None):
 def CES(scores, scale="1-7", method="mean", reverse=False, weights=None):
     """Customer Effort Score: mean agreement that the company made it easy (or share agreeing)."""
     return cells.number(kpis.customer_effort_score(
-        _numbers(scores, "scores"), scale=_option(scale, "1-7"), method=_option(method, "mean"),
+        _numbers(scores, "scores"), scale=_option(scale, "1-7", "scale"),
+        method=_option(method, "mean", "method"),
         reverse=_flag(reverse, "reverse"), weights=_numbers(weights, "weights")))
 
 
@@ -223,11 +256,12 @@ def CES(scores, scale="1-7", method="mean", reverse=False, weights=None):
 @_excel
 def CLI(recommend, buy_again, other_products, method="points", points=None, weights=None):
     """Customer Loyalty Index (0-100): three 1-6 answers turned into points, averaged."""
-    table = kpis.survey.CLI_POINTS if points is None else _numbers(points, "points")
+    blank = cells.scalar(points) is None
+    table = kpis.survey.CLI_POINTS if blank else _numbers(points, "points")
     return cells.number(kpis.customer_loyalty_index(
         _numbers(recommend, "recommend"), _numbers(buy_again, "buy_again"),
         _numbers(other_products, "other_products"), points=table,
-        method=_option(method, "points"), weights=_numbers(weights, "weights")))
+        method=_option(method, "points", "method"), weights=_numbers(weights, "weights")))
 
 
 # --- Customer KPIs ---------------------------------------------------------------------------
@@ -253,7 +287,7 @@ def RETENTION_RATE(customers_start, customers_end, new_customers):
 def CHURN_RATE(customers_start, lost_customers=None, new_customers=None, customers_end=None,
                method="lost"):
     """Customer churn rate: customers lost in the period / customers at its start."""
-    method = _option(method, "lost")
+    method = _option(method, "lost", "method")
 
     def churn(start, lost, new, end):
         return kpis.churn_rate(start, lost, new_customers=new, customers_end=end, method=method)
@@ -328,7 +362,7 @@ def CUSTOMER_LIFESPAN(customer_ids, order_dates):
 @_excel
 def CLV(average_purchase_value, purchase_frequency, lifespan, gross_margin=1.0):
     """Customer lifetime value: purchase value * frequency per year * lifespan in years."""
-    margin = _option(gross_margin, 1.0)
+    margin = _option(gross_margin, 1.0, "gross_margin")
 
     def clv(apv, frequency, years):
         return kpis.customer_lifetime_value(apv, frequency, years, gross_margin=margin)
@@ -370,7 +404,7 @@ def COHORT_RETENTION(customer_ids, order_dates, period="month"):
     """Spills the cohort matrix: share of each first-order cohort ordering k periods later."""
     matrix = kpis.cohort_retention(cells.read(customer_ids, "customer_ids").values,
                                    cells.read_dates(order_dates, "order_dates").values,
-                                   period=_option(period, "month"))
+                                   period=_option(period, "month", "period"))
     rows = [["Cohort", "Customers", *matrix.columns[1:]]]
     for label, values in zip(matrix.index, matrix.to_numpy(dtype=float).tolist()):
         rows.append([label, *("" if v != v else v for v in values)])

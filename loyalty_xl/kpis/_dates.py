@@ -10,97 +10,120 @@ import numbers
 
 import numpy as np
 
-from loyalty_xl.errors import LoyaltyXLError
-from loyalty_xl.kpis._inputs import _BLANK_TYPE_NAMES, as_array, first_bad
+from loyalty_xl.errors import InputError
+from loyalty_xl.kpis._inputs import _maybe_blank, as_array, blank_mask, first_bad
 
 PERIODS = {"month": "M", "week": "W-SUN", "quarter": "Q-DEC", "year": "Y-DEC"}
 
+#: Dates are seconds (datetime64[s]), never nanoseconds: years 1 to 9999 without overflow.
+DATE_UNIT = "datetime64[s]"
+FIRST_DATE = np.datetime64("0001-01-01T00:00:00", "s")
+LAST_DATE = np.datetime64("9999-12-31T23:59:59", "s")
+_SAFE_UNITS = {"ns", "ps", "fs", "as"}  # every value of these lies within years 1-9999
 
-def _blank_mask(arr: np.ndarray) -> np.ndarray:
-    """True where an object/float/text array holds a blank (None, NaN, NA, NaT, empty text)."""
-    if arr.dtype.kind == "f":
-        return np.isnan(arr)
-    if arr.dtype.kind in "US":
-        return np.char.strip(arr.astype(str)) == ""
-    if arr.dtype.kind == "M":
-        return np.isnat(arr)
-    if arr.dtype.kind != "O":
-        return np.zeros(arr.shape, bool)
-    kinds = list(map(type, arr))
-    blank_types = {t for t in set(kinds) if t.__name__ in _BLANK_TYPE_NAMES
-                   or issubclass(t, (float, np.floating, str))}
-    if not blank_types:
-        return np.zeros(arr.shape, bool)
-    candidates = np.fromiter((t in blank_types for t in kinds), bool, len(kinds))
-    out = candidates.copy()
-    for i in np.flatnonzero(candidates):
-        value = arr[i]
-        if isinstance(value, str):
-            out[i] = not value.strip()
-        elif isinstance(value, (float, np.floating)):
-            out[i] = value != value
-    return out
+
+def _in_range(arr: np.ndarray) -> np.ndarray:
+    """True where a datetime64 array (any unit) is NaT or within years 1 to 9999, compared
+    in its own unit so that nothing overflows."""
+    unit = np.datetime_data(arr.dtype)[0]
+    if unit in _SAFE_UNITS or unit == "generic":
+        return np.ones(arr.shape, bool)
+    ticks = arr.view(np.int64)
+    low = FIRST_DATE.astype(arr.dtype).view(np.int64)
+    high = LAST_DATE.astype(arr.dtype).view(np.int64)
+    return np.isnat(arr) | ((ticks >= low) & (ticks <= high))
+
+
+def _seconds(arr: np.ndarray, name: str) -> np.ndarray:
+    """A datetime64 array of any unit as datetime64[s]; dates outside years 1-9999 are errors."""
+    i = first_bad(~_in_range(arr))
+    if i is not None:
+        raise InputError(f"{name} must be dates from year 1 to 9999", argument=name,
+                         value=str(arr[i]), position=i)
+    return arr.astype(DATE_UNIT)
 
 
 def to_dates(values, name: str) -> np.ndarray:
-    """Dates as datetime64[ns], NaT where blank. Accepts dates, datetimes, ISO 8601 text.
+    """Dates as datetime64[s], NaT where blank. Accepts dates, datetimes, ISO 8601 text.
 
     Numbers are an error here: the Excel layer turns serial numbers into dates itself.
+    Time zones are converted to UTC. Dates must lie in years 1 to 9999.
     """
     import pandas as pd
 
     if hasattr(values, "dtype") and getattr(values.dtype, "kind", "") == "M":
         arr = np.asarray(values)
-        if arr.dtype.kind == "M":
-            return arr.ravel().astype("datetime64[ns]")
-        return pd.DatetimeIndex(np.ravel(values)).tz_localize(None).to_numpy()
+        if arr.dtype.kind != "M":  # time-zone-aware pandas data
+            arr = pd.DatetimeIndex(np.ravel(values)).tz_localize(None).to_numpy()
+        return _seconds(arr.ravel(), name)
     arr = as_array(values, name)
     if arr.dtype.kind == "M":
-        return arr.astype("datetime64[ns]")
-    blank = _blank_mask(arr)
-    if arr.dtype.kind in "iufb":
+        return _seconds(arr, name)
+    blank = blank_mask(arr)
+    if arr.dtype.kind != "O":
         i = first_bad(~blank)
         if i is not None:
-            raise LoyaltyXLError(f"{name} must be dates, not numbers", argument=name,
-                                 value=arr[i].item(), position=i)
-        return np.full(arr.shape, np.datetime64("NaT"), "datetime64[ns]")
+            numeric = arr.dtype.kind in "iufcb"
+            reason = f"{name} must be dates, not numbers" if numeric else \
+                f"{name} must be dates (YYYY-MM-DD)"
+            raise InputError(reason, argument=name, value=arr[i].item(), position=i)
+        return np.full(arr.shape, np.datetime64("NaT"), DATE_UNIT)
     filled = arr[~blank]
     kinds = set(map(type, filled))
-    ok = (dt.date, np.datetime64, str, pd.Timestamp)
+    ok = (dt.date, np.datetime64, str)
     bad_kinds = {t for t in kinds if not issubclass(t, ok)}
     if bad_kinds:
         i = next(i for i, v in enumerate(arr) if not blank[i] and type(v) in bad_kinds)
-        numeric = isinstance(arr[i], (int, float, np.number))
+        numeric = isinstance(arr[i], (numbers.Number, np.number))
         reason = f"{name} must be dates, not numbers" if numeric else f"{name} must be dates"
-        raise LoyaltyXLError(reason, argument=name, value=arr[i], position=i)
-    out = np.full(arr.shape, np.datetime64("NaT"), "datetime64[ns]")
+        raise InputError(reason, argument=name, value=arr[i], position=i)
+    out = np.full(arr.shape, np.datetime64("NaT"), DATE_UNIT)
     if filled.size:
         parsed = _parse(pd, filled)
+        failed = np.flatnonzero(np.isnat(parsed))
+        for j in failed:  # out of pandas' range, or text pandas does not read
+            parsed[j] = _parse_one(filled[j])
         bad = np.isnat(parsed)
         if bad.any():
             i = int(np.flatnonzero(~blank)[np.argmax(bad)])
-            raise LoyaltyXLError(f"{name} must be dates (YYYY-MM-DD)", argument=name,
-                                 value=arr[i], position=i)
+            reason = "dates from year 1 to 9999" if isinstance(arr[i], np.datetime64) \
+                else "dates (YYYY-MM-DD)"
+            raise InputError(f"{name} must be {reason}", argument=name, value=arr[i],
+                             position=i)
         out[~blank] = parsed
     return out
 
 
 def _parse(pd, filled: np.ndarray) -> np.ndarray:
+    """ISO 8601 text, dates and datetimes as datetime64[s] (NaT where pandas cannot)."""
     try:
         parsed = pd.to_datetime(pd.Series(filled, dtype=object), errors="coerce",
                                 format="ISO8601", utc=True)
-        return parsed.dt.tz_localize(None).to_numpy("datetime64[ns]")
-    except (ValueError, TypeError, OverflowError):
-        return np.array([_parse_one(pd, v) for v in filled], "datetime64[ns]")
+        stamps = parsed.dt.tz_localize(None).to_numpy()
+    except (ValueError, TypeError, OverflowError, ArithmeticError):
+        return np.full(filled.shape, np.datetime64("NaT"), DATE_UNIT)
+    ok = _in_range(stamps)
+    return np.where(ok, stamps.astype(DATE_UNIT), np.datetime64("NaT", "s"))
 
 
-def _parse_one(pd, value):
+def _parse_one(value) -> np.datetime64:
+    """One date without pandas (years 1 to 9999, any pandas version); NaT if it is none."""
     try:
-        stamp = pd.Timestamp(value)
-        return np.datetime64("NaT") if stamp is pd.NaT else stamp.tz_localize(None).asm8 \
-            if stamp.tzinfo else stamp.asm8
-    except (ValueError, TypeError, OverflowError):
-        return np.datetime64("NaT")
+        if isinstance(value, np.datetime64):
+            if np.isnat(value) or not _in_range(np.array([value]))[0]:
+                return np.datetime64("NaT", "s")
+            return value.astype(DATE_UNIT)
+        if isinstance(value, str):
+            value = dt.datetime.fromisoformat(value.strip())
+        if isinstance(value, dt.datetime):
+            if value.tzinfo is not None:
+                value = value.astimezone(dt.timezone.utc).replace(tzinfo=None)
+            return np.datetime64(value.replace(microsecond=0), "s")
+        if isinstance(value, dt.date):
+            return np.datetime64(value, "D").astype(DATE_UNIT)
+    except (ValueError, TypeError, OverflowError, ArithmeticError):
+        pass
+    return np.datetime64("NaT", "s")
 
 
 def customer_ids(values, name: str = "customer_ids"):
@@ -110,7 +133,7 @@ def customer_ids(values, name: str = "customer_ids"):
     become integers so that 7 and 7.0 are the same customer.
     """
     ids = as_array(values, name)
-    blank = _blank_mask(ids)
+    blank = blank_mask(ids)
     if ids.dtype.kind in "iu":
         return ids, blank
     if ids.dtype.kind == "f":
@@ -140,8 +163,8 @@ def customer_ids(values, name: str = "customer_ids"):
         i = first_bad(bad)
     if i is not None:
         value = ids[i].item() if hasattr(ids[i], "item") else ids[i]
-        raise LoyaltyXLError(f"{name} must be text or whole numbers", argument=name,
-                             value=value, position=i)
+        raise InputError(f"{name} must be text or whole numbers", argument=name,
+                         value=value, position=i)
     return ids, blank
 
 
@@ -150,13 +173,13 @@ def labels(values, name: str) -> np.ndarray:
     arr = as_array(values, name)
     if arr.dtype.kind == "O":
         kinds = set(map(type, arr))
-        wrong = {t for t in kinds if not issubclass(t, (str, numbers.Number, dt.date,
-                                                        np.datetime64, type(None)))
-                 and t.__name__ not in _BLANK_TYPE_NAMES}
+        wrong = {t for t in kinds if not issubclass(t, (str, bool, int, float, np.number,
+                                                        dt.date, np.datetime64))
+                 and not _maybe_blank(t) or issubclass(t, np.complexfloating)}
         if wrong:
             i = next(i for i, v in enumerate(arr) if type(v) in wrong)
-            raise LoyaltyXLError(f"{name} must be text or numbers", argument=name,
-                                 value=arr[i], position=i)
+            raise InputError(f"{name} must be text, numbers or dates", argument=name,
+                             value=arr[i], position=i)
     return arr
 
 
@@ -169,14 +192,14 @@ def ids_and_dates(customer_ids_, order_dates, *, ids_name="customer_ids",
     ids, id_blank = customer_ids(customer_ids_, ids_name)
     dates = to_dates(order_dates, dates_name)
     if ids.shape != dates.shape:
-        raise LoyaltyXLError(f"{ids_name} and {dates_name} must have the same length",
-                             argument=dates_name, value=(ids.size, dates.size), has_value=True)
+        raise InputError(f"{ids_name} and {dates_name} must have the same length",
+                         argument=dates_name, value=(ids.size, dates.size), has_value=True)
     date_blank = np.isnat(dates)
     i = first_bad(id_blank != date_blank)
     if i is not None:
         missing, other = (ids_name, dates_name) if id_blank[i] else (dates_name, ids_name)
-        raise LoyaltyXLError(f"{missing} is blank where {other} is not", argument=missing,
-                             value=dates[i] if id_blank[i] else ids[i], position=i)
+        raise InputError(f"{missing} is blank where {other} is not", argument=missing,
+                         value=dates[i] if id_blank[i] else ids[i], position=i)
     if id_blank.any():
         keep = ~id_blank
         return ids[keep], dates[keep]
@@ -184,20 +207,42 @@ def ids_and_dates(customer_ids_, order_dates, *, ids_name="customer_ids",
 
 
 def period_freq(period: str) -> str:
-    if period not in PERIODS:
-        raise LoyaltyXLError(f"period must be one of {', '.join(map(repr, PERIODS))}",
-                             argument="period", value=period, has_value=True)
+    if not isinstance(period, str) or period not in PERIODS:
+        raise InputError(f"period must be one of {', '.join(map(repr, PERIODS))}",
+                         argument="period", value=period, has_value=True)
     return PERIODS[period]
 
 
-def period_label(p) -> str:
-    """A pandas Period as a short label: 2026-10, 2026-W43, 2026-Q4, 2026."""
-    code = p.freqstr[0]
-    if code == "W":
-        year, week, _ = p.start_time.isocalendar()
-        return f"{year}-W{week:02d}"
-    if code == "Q":
-        return f"{p.year}-Q{p.quarter}"
-    if code in "YA":
-        return f"{p.year}"
-    return p.strftime("%Y-%m")
+def period_ordinals(dates: np.ndarray, period: str) -> np.ndarray:
+    """The period of each date (datetime64, no NaT) as pandas' Period ordinal of that
+    frequency, computed in calendar units (no nanoseconds: any year 1 to 9999).
+
+    Examples
+    --------
+    >>> period_ordinals(np.array(["1970-01-04", "1970-01-05", "2026-10-31"], "datetime64[D]"),
+    ...                 "week").tolist()
+    [1, 2, 2966]
+    """
+    period_freq(period)
+    if period == "week":  # weeks Monday to Sunday; 1970-01-01 (a Thursday) is in week 1
+        days = dates.astype("datetime64[D]").view(np.int64)
+        return (days + 3) // 7 + 1
+    months = dates.astype("datetime64[M]").view(np.int64)
+    if period == "month":
+        return months
+    if period == "quarter":
+        return months // 3
+    return months // 12
+
+
+def period_labels(ordinals: np.ndarray, period: str) -> list[str]:
+    """Period ordinals as short labels: 2026-10, 2026-W43, 2026-Q4, 2026."""
+    ordinals = np.asarray(ordinals, dtype=np.int64)
+    if period == "month":
+        return [str(m) for m in ordinals.astype("datetime64[M]")]
+    if period == "quarter":
+        return [f"{q // 4 + 1970:04d}-Q{q % 4 + 1}" for q in ordinals.tolist()]
+    if period == "year":
+        return [f"{y + 1970:04d}" for y in ordinals.tolist()]
+    mondays = ((ordinals - 1) * 7 - 3).astype("datetime64[D]").tolist()
+    return [f"{year:04d}-W{week:02d}" for year, week, _ in (d.isocalendar() for d in mondays)]

@@ -8,12 +8,23 @@ from __future__ import annotations
 
 import numpy as np
 
-from loyalty_xl.errors import LoyaltyXLError
+from loyalty_xl.errors import InputError
 from loyalty_xl.kpis._dates import customer_ids as checked_ids
-from loyalty_xl.kpis._dates import ids_and_dates, period_freq, period_label
-from loyalty_xl.kpis._inputs import check_not_greater, choice, divide, quantity, result
+from loyalty_xl.kpis._dates import ids_and_dates, period_freq, period_labels, period_ordinals
+from loyalty_xl.kpis._inputs import (
+    check_not_greater,
+    choice,
+    divide,
+    finite,
+    product,
+    quantity,
+    result,
+    same_shape,
+)
 
 DAYS_PER_YEAR = 365.25
+#: The largest cohort matrix: 1,200 periods (100 years of months) a side, 1.44 million cells.
+MAX_COHORT_PERIODS = 1200
 
 
 def _count(value, name):
@@ -39,7 +50,7 @@ def retention_rate(customers_start, customers_end, new_customers):
 
     Raises
     ------
-    LoyaltyXLError
+    InputError
         Counts that are not whole numbers >= 0; CE - CN < 0 or > CS (inconsistent counts).
 
     Examples
@@ -52,6 +63,7 @@ def retention_rate(customers_start, customers_end, new_customers):
     cs, ce, cn = (_count(v, n) for v, n in ((customers_start, "customers_start"),
                                             (customers_end, "customers_end"),
                                             (new_customers, "new_customers")))
+    same_shape((cs, "customers_start"), (ce, "customers_end"), (cn, "new_customers"))
     kept = ce - cn
     check_not_greater(np.zeros_like(kept), kept, "new_customers must not exceed customers_end "
                       "(customers_end - new_customers < 0)", "new_customers")
@@ -88,7 +100,7 @@ def churn_rate(customers_start, lost_customers=None, *, new_customers=None, cust
 
     Raises
     ------
-    LoyaltyXLError
+    InputError
         Counts that are not whole numbers >= 0; lost > CS + CN; a missing count.
 
     Examples
@@ -102,16 +114,17 @@ def churn_rate(customers_start, lost_customers=None, *, new_customers=None, cust
     if method == "complement":
         for value, name in ((customers_end, "customers_end"), (new_customers, "new_customers")):
             if value is None:
-                raise LoyaltyXLError(f"{name} is required with method='complement'",
+                raise InputError(f"{name} is required with method='complement'",
                                      argument=name)
         return result(1.0 - np.asarray(retention_rate(customers_start, customers_end,
                                                       new_customers)))
     if lost_customers is None:
-        raise LoyaltyXLError("lost_customers is required with method='lost'",
+        raise InputError("lost_customers is required with method='lost'",
                              argument="lost_customers")
     cs = _count(customers_start, "customers_start")
     lost = _count(lost_customers, "lost_customers")
     cn = 0.0 if new_customers is None else _count(new_customers, "new_customers")
+    same_shape((cs, "customers_start"), (lost, "lost_customers"), (cn, "new_customers"))
     with np.errstate(over="ignore"):
         ceiling = cs + cn
     check_not_greater(lost, ceiling, "lost_customers must not exceed customers_start + "
@@ -163,7 +176,7 @@ def repeat_purchase_rate(customer_ids=None, *, repeat_customers=None, customers=
 
     Raises
     ------
-    LoyaltyXLError
+    InputError
         Neither or both forms given; repeat_customers > customers; bad counts.
 
     See Also
@@ -179,15 +192,16 @@ def repeat_purchase_rate(customer_ids=None, *, repeat_customers=None, customers=
     """
     if customer_ids is not None:
         if repeat_customers is not None or customers is not None:
-            raise LoyaltyXLError("give either customer_ids or repeat_customers and customers, "
+            raise InputError("give either customer_ids or repeat_customers and customers, "
                                  "not both", argument="customer_ids")
         counts = _order_counts(customer_ids)
         return divide(np.count_nonzero(counts >= 2), counts.size)
     if repeat_customers is None or customers is None:
-        raise LoyaltyXLError("give customer_ids (one per order) or both repeat_customers and "
+        raise InputError("give customer_ids (one per order) or both repeat_customers and "
                              "customers", argument="customers")
     repeat = _count(repeat_customers, "repeat_customers")
     total = _count(customers, "customers")
+    same_shape((repeat, "repeat_customers"), (total, "customers"))
     check_not_greater(repeat, total, "repeat_customers must not exceed customers",
                       "repeat_customers")
     return divide(repeat, total)
@@ -235,7 +249,7 @@ def average_purchase_value(revenue, orders):
 
     Raises
     ------
-    LoyaltyXLError
+    InputError
         Non-numeric or infinite revenue; orders not whole numbers >= 0.
 
     Examples
@@ -243,7 +257,10 @@ def average_purchase_value(revenue, orders):
     >>> average_purchase_value(20000, 400)
     50.0
     """
-    return divide(quantity(revenue, "revenue", minimum=None), _count(orders, "orders"))
+    amount = quantity(revenue, "revenue", minimum=None)
+    n_orders = _count(orders, "orders")
+    same_shape((amount, "revenue"), (n_orders, "orders"))
+    return divide(amount, n_orders, "average_purchase_value")
 
 
 def purchase_frequency(orders, customers):
@@ -264,7 +281,7 @@ def purchase_frequency(orders, customers):
 
     Raises
     ------
-    LoyaltyXLError
+    InputError
         Bad counts; customers > orders.
 
     Examples
@@ -274,8 +291,9 @@ def purchase_frequency(orders, customers):
     """
     n_orders = _count(orders, "orders")
     n_customers = _count(customers, "customers")
+    same_shape((n_orders, "orders"), (n_customers, "customers"))
     check_not_greater(n_customers, n_orders, "customers must not exceed orders", "customers")
-    return divide(n_orders, n_customers)
+    return divide(n_orders, n_customers, "purchase_frequency")
 
 
 def customer_value(average_purchase_value, purchase_frequency):
@@ -298,8 +316,8 @@ def customer_value(average_purchase_value, purchase_frequency):
     apv = quantity(average_purchase_value, "average_purchase_value", allow_nan=True,
                    minimum=None)
     freq = quantity(purchase_frequency, "purchase_frequency", allow_nan=True)
-    with np.errstate(over="ignore", invalid="ignore"):  # huge inputs: inf (or inf * 0: NaN)
-        return result(apv * freq)
+    same_shape((apv, "average_purchase_value"), (freq, "purchase_frequency"))
+    return product(apv, freq, what="customer_value")
 
 
 def average_customer_lifespan(customer_ids, order_dates):
@@ -322,7 +340,7 @@ def average_customer_lifespan(customer_ids, order_dates):
 
     Raises
     ------
-    LoyaltyXLError
+    InputError
         Different lengths; a date that is not a date; an id without a date or vice versa.
 
     Examples
@@ -336,13 +354,13 @@ def average_customer_lifespan(customer_ids, order_dates):
     if ids.size == 0:
         return float("nan")
     codes, n_codes = customer_codes(ids)
-    ns = dates.astype(np.int64)
+    seconds = dates.astype("datetime64[s]").view(np.int64)  # years 1-9999: no overflow
     first = np.full(n_codes, np.iinfo(np.int64).max)
     last = np.full(n_codes, np.iinfo(np.int64).min)
-    np.minimum.at(first, codes, ns)
-    np.maximum.at(last, codes, ns)
+    np.minimum.at(first, codes, seconds)
+    np.maximum.at(last, codes, seconds)
     used = last >= first
-    days = (last[used] - first[used]) / 86_400e9
+    days = (last[used] - first[used]) / 86_400.0
     return float(days.mean() / DAYS_PER_YEAR)
 
 
@@ -368,7 +386,7 @@ def customer_lifetime_value(average_purchase_value, purchase_frequency, lifespan
 
     Raises
     ------
-    LoyaltyXLError
+    InputError
         Negative inputs; gross_margin outside 0..1.
 
     Examples
@@ -384,8 +402,9 @@ def customer_lifetime_value(average_purchase_value, purchase_frequency, lifespan
     freq = quantity(purchase_frequency, "purchase_frequency", allow_nan=True)
     years = quantity(lifespan, "lifespan", allow_nan=True)
     margin = quantity(gross_margin, "gross_margin", maximum=1.0)
-    with np.errstate(over="ignore", invalid="ignore"):
-        return result(apv * freq * years * margin)
+    same_shape((apv, "average_purchase_value"), (freq, "purchase_frequency"),
+               (years, "lifespan"), (margin, "gross_margin"))
+    return product(apv, freq, years, margin, what="customer_lifetime_value")
 
 
 def customer_acquisition_cost(marketing_spend, new_customers, *, sales_spend=0.0):
@@ -411,9 +430,13 @@ def customer_acquisition_cost(marketing_spend, new_customers, *, sales_spend=0.0
     """
     marketing = quantity(marketing_spend, "marketing_spend")
     sales = quantity(sales_spend, "sales_spend")
+    new = _count(new_customers, "new_customers")
+    same_shape((marketing, "marketing_spend"), (new, "new_customers"), (sales, "sales_spend"))
+    # Each share divided first: (1e308 + 1e308) / 2 is 1e308, not an overflow.
     with np.errstate(over="ignore"):
-        spend = marketing + sales
-    return divide(spend, _count(new_customers, "new_customers"))
+        per_customer = np.asarray(divide(marketing, new, "customer_acquisition_cost")) + \
+            np.asarray(divide(sales, new, "customer_acquisition_cost"))
+    return result(finite(per_customer, "customer_acquisition_cost"))
 
 
 def clv_cac_ratio(clv, cac):
@@ -429,7 +452,10 @@ def clv_cac_ratio(clv, cac):
     >>> round(clv_cac_ratio(555.56, 200), 2)
     2.78
     """
-    return divide(quantity(clv, "clv", allow_nan=True), quantity(cac, "cac", allow_nan=True))
+    value = quantity(clv, "clv", allow_nan=True)
+    cost = quantity(cac, "cac", allow_nan=True)
+    same_shape((value, "clv"), (cost, "cac"))
+    return divide(value, cost, "clv_cac_ratio")
 
 
 def cohort_retention(customer_ids, order_dates, *, period="month"):
@@ -452,6 +478,12 @@ def cohort_retention(customer_ids, order_dates, *, period="month"):
         Index "cohort" (period labels such as 2026-10), a column "customers" (cohort size) and
         columns 0..K with the shares.
 
+    Raises
+    ------
+    InputError
+        Bad ids or dates; a matrix of more than 1,200 periods a side (``MAX_COHORT_PERIODS``:
+        dates over more than 100 years by month), refused before anything is allocated.
+
     Examples
     --------
     >>> m = cohort_retention(["a", "b", "a", "b", "c"],
@@ -463,14 +495,19 @@ def cohort_retention(customer_ids, order_dates, *, period="month"):
     """
     import pandas as pd
 
-    freq = period_freq(period)
+    period_freq(period)
     ids, dates = ids_and_dates(customer_ids, order_dates)
     if ids.size == 0:
         return pd.DataFrame({"customers": []}, index=pd.Index([], name="cohort"))
     codes, n_codes = customer_codes(ids)
-    ordinals = pd.PeriodIndex(pd.DatetimeIndex(dates), freq=freq).asi8
+    ordinals = period_ordinals(dates, period)
     start, end = int(ordinals.min()), int(ordinals.max())
     width = end - start + 1
+    if width > MAX_COHORT_PERIODS:
+        first, last = period_labels([start, end], period)
+        raise InputError(f"the cohort matrix would have {width:,} {period}s a side ({first} to "
+                         f"{last}); the limit is {MAX_COHORT_PERIODS:,} periods: choose a "
+                         "longer period or fewer dates", argument="order_dates")
     # One int64 key per (customer, period); the distinct keys are the customers' active periods.
     keys = codes.astype(np.int64) * width + (ordinals - start)
     if n_codes * width <= 400_000_000:  # a bitmap: linear time, keys come out sorted
@@ -490,8 +527,7 @@ def cohort_retention(customer_ids, order_dates, *, period="month"):
         shares = counts / np.where(sizes > 0, sizes, np.nan)[:, None]
     observable = np.arange(width)[:, None] + np.arange(width)[None, :] < width
     shares[~observable] = np.nan
-    cohorts = np.arange(start, end + 1)
-    labels = [period_label(p) for p in pd.PeriodIndex.from_ordinals(cohorts, freq=freq)]
+    labels = period_labels(np.arange(start, end + 1), period)
     out = pd.DataFrame(shares, index=pd.Index(labels, name="cohort"), columns=list(range(width)))
     out.insert(0, "customers", sizes)
     return out

@@ -32,7 +32,7 @@ import numpy as np
 from loyalty_xl.errors import InputError, LoyaltyXLError
 from loyalty_xl.kpis._dates import customer_ids as checked_ids
 from loyalty_xl.kpis._dates import to_dates
-from loyalty_xl.kpis._inputs import first_bad, quantity, to_float
+from loyalty_xl.kpis._inputs import choice, first_bad, quantity, to_float
 
 #: Length of each time unit in days ("M" is an average month of 365.25 / 12 days).
 UNITS = {"D": 1.0, "W": 7.0, "M": 365.25 / 12}
@@ -66,10 +66,7 @@ def _out(values, *inputs):
 
 
 def _unit_days(unit) -> float:
-    if unit not in UNITS:
-        raise InputError(f"unit must be one of {', '.join(map(repr, UNITS))}", argument="unit",
-                         value=unit, has_value=True)
-    return UNITS[unit]
+    return UNITS[choice(unit, "unit", tuple(UNITS))]
 
 
 # --- the per-customer summary ----------------------------------------------------------------
@@ -842,6 +839,11 @@ def predict_clv(summary, *, horizon_months=12, discount=0.0, margin=1.0, bgnbd=N
     if months > 1200:
         raise InputError("horizon_months must be at most 1200 (100 years)",
                          argument="horizon_months", value=months)
+    for name, model, kind in (("bgnbd", bgnbd, BGNBDModel),
+                              ("gamma_gamma", gamma_gamma, GammaGammaModel)):
+        if model is not None and not isinstance(model, kind):
+            raise InputError(f"{name} must be a fitted model from fit_{name}",
+                             argument=name, value=type(model).__name__, has_value=True)
     unit_days = _unit_days(summary.attrs.get("unit", "W"))
     x, tx, age = _checked_rft(summary["frequency"], summary["recency"], summary["T"],
                               broadcast=False)

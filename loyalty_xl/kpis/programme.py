@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from loyalty_xl.kpis._inputs import check_not_greater, divide, quantity
+from loyalty_xl.kpis._inputs import check_not_greater, divide, flag, quantity, same_shape
 
 
 def participation_rate(members, customers):
@@ -30,6 +30,7 @@ def participation_rate(members, customers):
     """
     n_members = quantity(members, "members", whole=True)
     n_customers = quantity(customers, "customers", whole=True)
+    same_shape((n_members, "members"), (n_customers, "customers"))
     check_not_greater(n_members, n_customers, "members must not exceed customers", "members")
     return divide(n_members, n_customers)
 
@@ -54,7 +55,7 @@ def redemption_rate(redeemed, issued, *, carry_over=False):
     Raises
     ------
     LoyaltyXLError
-        Negative amounts; redeemed > issued without carry_over.
+        Negative amounts; redeemed > issued without carry_over; carry_over not a bool.
 
     Examples
     --------
@@ -65,11 +66,12 @@ def redemption_rate(redeemed, issued, *, carry_over=False):
     """
     n_redeemed = quantity(redeemed, "redeemed")
     n_issued = quantity(issued, "issued")
-    if not carry_over:
+    same_shape((n_redeemed, "redeemed"), (n_issued, "issued"))
+    if not flag(carry_over, "carry_over"):
         check_not_greater(n_redeemed, n_issued, "redeemed must not exceed issued (declare "
                           "carry_over=True if rewards issued earlier can be redeemed)",
                           "redeemed")
-    return divide(n_redeemed, n_issued)
+    return divide(n_redeemed, n_issued, "redemption_rate")
 
 
 def active_engagement_rate(active_members, members):
@@ -100,6 +102,7 @@ def active_engagement_rate(active_members, members):
     """
     active = quantity(active_members, "active_members", whole=True)
     n_members = quantity(members, "members", whole=True)
+    same_shape((active, "active_members"), (n_members, "members"))
     check_not_greater(active, n_members, "active_members must not exceed members",
                       "active_members")
     return divide(active, n_members)

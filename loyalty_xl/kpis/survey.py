@@ -8,14 +8,18 @@ from typing import NamedTuple
 
 import numpy as np
 
-from loyalty_xl.errors import LoyaltyXLError
+from loyalty_xl.errors import InputError
 from loyalty_xl.kpis._inputs import (
     Tally,
     answer_codes,
+    blank_mask,
     checked_weights,
     choice,
+    flag,
+    is_real,
     tally,
     to_float,
+    unscale,
 )
 
 NPS_METHODS = ("adjusted_wald", "wald")
@@ -68,10 +72,6 @@ def _nps_groups(t: Tally):
     return promoters, total - promoters - detractors, detractors, total, t.effective_n()
 
 
-def _nps_tally(scores_, weights):
-    return _nps_groups(tally(scores_, "scores", 0, 10, weights))
-
-
 def nps_breakdown(scores, *, weights=None) -> NPSBreakdown:
     """Promoters (9-10), passives (7-8) and detractors (0-6): counts, shares and the NPS.
 
@@ -92,7 +92,7 @@ def nps_breakdown(scores, *, weights=None) -> NPSBreakdown:
 
     Raises
     ------
-    LoyaltyXLError
+    InputError
         A score that is not a whole number from 0 to 10, text, or a bad weight.
 
     Examples
@@ -101,11 +101,12 @@ def nps_breakdown(scores, *, weights=None) -> NPSBreakdown:
     >>> b.promoters, b.passives, b.detractors, b.n, b.nps
     (90.0, 70.0, 40.0, 200.0, 25.0)
     """
-    promoters, passives, detractors, total, _ = _nps_tally(scores, weights)
+    t = tally(scores, "scores", 0, 10, weights)
+    promoters, passives, detractors, total, _ = _nps_groups(t)
+    counts = [t.weighted(c) for c in (promoters, passives, detractors, total)]
     if total == 0:
-        return NPSBreakdown(promoters, passives, detractors, total, *(math.nan,) * 4)
-    return NPSBreakdown(promoters, passives, detractors, total, promoters / total,
-                        passives / total, detractors / total,
+        return NPSBreakdown(*counts, *(math.nan,) * 4)
+    return NPSBreakdown(*counts, promoters / total, passives / total, detractors / total,
                         100.0 * (promoters - detractors) / total)
 
 
@@ -130,7 +131,7 @@ def net_promoter_score(scores, *, weights=None) -> float:
 
     Raises
     ------
-    LoyaltyXLError
+    InputError
         A score that is not a whole number from 0 to 10, text, or a bad weight.
 
     See Also
@@ -147,7 +148,8 @@ def net_promoter_score(scores, *, weights=None) -> float:
     >>> net_promoter_score([10, 0, None, 7], weights=[3, 1, None, 1])
     40.0
     """
-    return nps_breakdown(scores, weights=weights).nps
+    promoters, _, detractors, total, _ = _nps_groups(tally(scores, "scores", 0, 10, weights))
+    return 100.0 * (promoters - detractors) / total if total else math.nan
 
 
 def _shares(promoters, detractors, n, method):
@@ -206,7 +208,7 @@ def nps_interval(scores, *, confidence=0.95, method="adjusted_wald", weights=Non
 
     Raises
     ------
-    LoyaltyXLError
+    InputError
         Bad scores or weights, a confidence outside (0, 1), an unknown method.
 
     References
@@ -252,7 +254,7 @@ def nps_interval_counts(counts, *, square_sum=None, confidence=0.95,
 
     Raises
     ------
-    LoyaltyXLError
+    InputError
         Counts that are not 11 finite numbers >= 0, a bad confidence or method.
 
     Examples
@@ -271,12 +273,12 @@ def _counted(counts, low, high, square_sum=None, name="counts") -> Tally:
     """A Tally from aggregated counts per answer low..high (checked: finite, >= 0)."""
     values = to_float(counts, name).astype(float).ravel()
     if values.size != high - low + 1 or not (np.isfinite(values) & (values >= 0)).all():
-        raise LoyaltyXLError(f"{name} must be {high - low + 1} finite numbers >= 0, one per "
-                             f"answer {low} to {high}", argument=name)
+        raise InputError(f"{name} must be {high - low + 1} finite numbers >= 0, one per "
+                         f"answer {low} to {high}", argument=name)
     squares = float(values.sum()) if square_sum is None else float(square_sum)
     if not squares >= 0:
-        raise LoyaltyXLError("square_sum must be a number >= 0", argument="square_sum",
-                             value=square_sum, has_value=True)
+        raise InputError("square_sum must be a number >= 0", argument="square_sum",
+                         value=square_sum, has_value=True)
     return Tally(low, values, squares)
 
 
@@ -304,7 +306,7 @@ def nps_by_segment(scores, segments, *, confidence=0.95, method="adjusted_wald",
 
     Raises
     ------
-    LoyaltyXLError
+    InputError
         Bad scores or weights; segments of a different length.
 
     Examples
@@ -315,7 +317,6 @@ def nps_by_segment(scores, segments, *, confidence=0.95, method="adjusted_wald",
     """
     import pandas as pd
 
-    from loyalty_xl.kpis._dates import _blank_mask
     from loyalty_xl.kpis._dates import labels as checked_labels
 
     choice(method, "method", NPS_METHODS)
@@ -323,10 +324,11 @@ def nps_by_segment(scores, segments, *, confidence=0.95, method="adjusted_wald",
     codes, answered = answer_codes(scores, "scores", 0, 10)
     labels = checked_labels(segments, "segments")
     if labels.size != codes.size:
-        raise LoyaltyXLError("segments must have one value per score", argument="segments",
-                             value=(labels.size, codes.size), has_value=True)
-    labels = np.where(_blank_mask(labels) | pd.isna(labels), "(blank)", labels.astype(object))
-    w = None if weights is None else checked_weights(weights, codes.size, answered)
+        raise InputError("segments must have one value per score", argument="segments",
+                         value=(labels.size, codes.size), has_value=True)
+    labels = np.where(blank_mask(labels) | pd.isna(labels), "(blank)", labels.astype(object))
+    w, scale = (None, 1.0) if weights is None else checked_weights(weights, codes.size,
+                                                                    answered)
     if answered is not None:  # segments of blank answers must not appear as empty rows
         labels, codes = labels[answered], codes[answered]
         w = None if w is None else w[answered]
@@ -335,8 +337,11 @@ def nps_by_segment(scores, segments, *, confidence=0.95, method="adjusted_wald",
     counts = np.bincount(group * 11 + codes, weights=w, minlength=cells).reshape(-1, 11)
     squares = counts if w is None else np.bincount(group * 11 + codes, weights=w * w,
                                                    minlength=cells).reshape(-1, 11)
-    return nps_by_segment_counts(names, counts, square_sums=squares.sum(axis=1),
-                                 confidence=confidence, method=method)
+    table = nps_by_segment_counts(names, counts, square_sums=squares.sum(axis=1),
+                                  confidence=confidence, method=method)
+    if scale != 1.0:  # weights were divided by scale: n back in the weights' units
+        table["n"] = [unscale(n, scale) for n in table["n"]]
+    return table
 
 
 def nps_by_segment_counts(segments, counts, *, square_sums=None, confidence=0.95,
@@ -373,9 +378,9 @@ def nps_by_segment_counts(segments, counts, *, square_sums=None, confidence=0.95
     table = np.asarray(counts, dtype=float).reshape(-1, 11)
     names = list(segments)
     if len(names) != table.shape[0]:
-        raise LoyaltyXLError("segments must have one value per row of counts",
-                             argument="segments", value=(len(names), table.shape[0]),
-                             has_value=True)
+        raise InputError("segments must have one value per row of counts",
+                         argument="segments", value=(len(names), table.shape[0]),
+                         has_value=True)
     squares = [None] * len(names) if square_sums is None else list(np.ravel(square_sums))
     rows = []
     for name, row, square in zip(names, table, squares):
@@ -385,14 +390,17 @@ def nps_by_segment_counts(segments, counts, *, square_sums=None, confidence=0.95
 
 
 def _z_for(confidence) -> float:
-    try:
-        level = float(confidence)
-    except (TypeError, ValueError):
-        level = math.nan
+    level = math.nan
+    if is_real(confidence):
+        try:
+            level = float(confidence)
+        except (TypeError, ValueError, ArithmeticError):
+            pass
     if not 0 < level < 1:
-        raise LoyaltyXLError("confidence must be a number between 0 and 1 (e.g. 0.95)",
-                             argument="confidence", value=confidence, has_value=True)
-    return NormalDist().inv_cdf(0.5 + level / 2)
+        raise InputError("confidence must be a number between 0 and 1 (e.g. 0.95)",
+                         argument="confidence", value=confidence, has_value=True)
+    # From the tail: 0.5 + level / 2 rounds to 1 for a level within 1e-16 of 1.
+    return -NormalDist().inv_cdf((1.0 - level) / 2)
 
 
 def nps_difference_test(scores_a, scores_b, *, method="wald", weights_a=None,
@@ -414,11 +422,12 @@ def nps_difference_test(scores_a, scores_b, *, method="wald", weights_a=None,
     -------
     NPSTest
         ``difference`` (NPS_a - NPS_b in points), ``z``, ``p_value``. NaN when a group has no
-        answer, or when both groups have no variance and the same score.
+        answer, or when both groups have no variance and the same score. When both have no
+        variance and different scores, z is undefined (NaN, never inf) and p_value is 0.
 
     Raises
     ------
-    LoyaltyXLError
+    InputError
         Bad scores or weights, an unknown method.
 
     Examples
@@ -437,23 +446,20 @@ def nps_difference_test(scores_a, scores_b, *, method="wald", weights_a=None,
         return NPSTest(math.nan, math.nan, math.nan, method)
     se = math.sqrt(var_a / n_a + var_b / n_b)
     shift = center_a - center_b
-    if se == 0:
-        if shift == 0:
-            return NPSTest(difference, math.nan, math.nan, method)
-        z = math.copysign(math.inf, shift)
-    else:
-        z = shift / se
+    if se == 0:  # both groups unanimous: z is undefined; p is 0 if they differ, else undefined
+        return NPSTest(difference, math.nan, 0.0 if shift else math.nan, method)
+    z = shift / se
     return NPSTest(difference, z, math.erfc(abs(z) / math.sqrt(2.0)), method)
 
 
 def _scale(scale, table, name="scale"):
     if scale is None:
-        raise LoyaltyXLError(f"{name} is required: one of {', '.join(map(repr, table))}",
-                             argument=name)
-    if scale not in table:
-        raise LoyaltyXLError(f"{name} must be one of {', '.join(map(repr, table))} "
-                             "(the scale is declared, never guessed)", argument=name,
-                             value=scale, has_value=True)
+        raise InputError(f"{name} is required: one of {', '.join(map(repr, table))}",
+                         argument=name)
+    if not isinstance(scale, str) or scale not in table:
+        raise InputError(f"{name} must be one of {', '.join(map(repr, table))} "
+                         "(the scale is declared, never guessed)", argument=name,
+                         value=scale, has_value=True)
     return table[scale]
 
 
@@ -483,7 +489,7 @@ def csat(scores, *, scale, threshold=None, weights=None) -> float:
 
     Raises
     ------
-    LoyaltyXLError
+    InputError
         An answer off the scale, a threshold off the scale, an unknown scale.
 
     See Also
@@ -526,10 +532,9 @@ def csat_counts(counts, *, scale, threshold=None) -> float:
     low, high, default = _scale(scale, CSAT_SCALES)
     if threshold is None:
         threshold = default
-    elif isinstance(threshold, bool) or not isinstance(threshold, (int, float, np.number)) \
-            or not low <= threshold <= high:
-        raise LoyaltyXLError(f"threshold must be a number on the {scale} scale",
-                             argument="threshold", value=threshold, has_value=True)
+    elif not is_real(threshold) or not low <= threshold <= high:
+        raise InputError(f"threshold must be a number on the {scale} scale",
+                         argument="threshold", value=threshold, has_value=True)
     t = _counted(counts, low, high)
     return _share(t.at_least(math.ceil(threshold)), t.total)
 
@@ -552,7 +557,7 @@ def csat_mean(scores, *, scale, weights=None) -> float:
 
     Raises
     ------
-    LoyaltyXLError
+    InputError
         An answer off the scale or an unknown scale.
 
     Examples
@@ -589,7 +594,7 @@ def customer_effort_score(scores, *, scale="1-7", method="mean", reverse=False,
 
     Raises
     ------
-    LoyaltyXLError
+    InputError
         An answer off the scale, an unknown scale or method.
 
     Examples
@@ -603,6 +608,7 @@ def customer_effort_score(scores, *, scale="1-7", method="mean", reverse=False,
     """
     low, high, _, _ = _scale(scale, CES_SCALES)
     choice(method, "method", ("mean", "share"))
+    flag(reverse, "reverse")
     t = tally(scores, "scores", low, high, weights)
     return customer_effort_score_counts(t.counts, scale=scale, method=method, reverse=reverse)
 
@@ -636,7 +642,7 @@ def customer_effort_score_counts(counts, *, scale="1-7", method="mean",
     t = _counted(counts, low, high)
     if method == "mean":
         return t.mean()
-    agreeing = t.at_most(easy_upto) if reverse else t.at_least(agree_from)
+    agreeing = t.at_most(easy_upto) if flag(reverse, "reverse") else t.at_least(agree_from)
     return _share(agreeing, t.total)
 
 
@@ -668,7 +674,7 @@ def customer_loyalty_index(recommend, buy_again, other_products, *, points=CLI_P
 
     Raises
     ------
-    LoyaltyXLError
+    InputError
         Answers off 1-6, inputs of different lengths, a bad points table.
 
     Examples
@@ -687,16 +693,16 @@ def customer_loyalty_index(recommend, buy_again, other_products, *, points=CLI_P
              zip((recommend, buy_again, other_products), CLI_QUESTIONS)]
     sizes = [codes.size for codes, _ in coded]
     if len(set(sizes)) > 1:
-        raise LoyaltyXLError("recommend, buy_again and other_products must have one answer per "
-                             "respondent each (the same length)", argument="other_products",
-                             value=sizes, has_value=True)
+        raise InputError("recommend, buy_again and other_products must have one answer per "
+                         "respondent each (the same length)", argument="other_products",
+                         value=sizes, has_value=True)
     # Each respondent's three codes (0-5 for answers 1-6, 6 for blank) as one of 7^3 patterns:
     # count the patterns, score each pattern once.
     pattern = coded[0][0] * 49 + coded[1][0] * 7 + coded[2][0]
     answered = None
     if weights is not None:
         answered = (pattern != 342) if any(mask is not None for _, mask in coded) else None
-        weights = checked_weights(weights, pattern.size, answered)
+        weights, _ = checked_weights(weights, pattern.size, answered)
     counts = np.bincount(pattern, weights=weights, minlength=343)
     answers = np.array(np.unravel_index(np.arange(343), (7, 7, 7)), dtype=float) + 1
     answers[answers == 7] = np.nan  # code 6: no answer
@@ -706,8 +712,11 @@ def customer_loyalty_index(recommend, buy_again, other_products, *, points=CLI_P
 def _cli_points(points):
     table = to_float(points, "points")
     if table.size != 6 or not np.isfinite(table).all():
-        raise LoyaltyXLError("points must be 6 finite numbers, for answers 1 to 6",
-                             argument="points", value=list(np.ravel(points)), has_value=True)
+        raise InputError("points must be 6 finite numbers, for answers 1 to 6",
+                         argument="points", value=table.tolist(), has_value=True)
+    if np.abs(table).max() > 1e300:
+        raise InputError("points must be numbers from -1e300 to 1e300", argument="points",
+                         value=table.tolist(), has_value=True)
     return table
 
 
@@ -745,10 +754,10 @@ def customer_loyalty_index_counts(recommend, buy_again, other_products, counts, 
              zip((recommend, buy_again, other_products), CLI_QUESTIONS)]
     weight = to_float(counts, "counts").astype(float).ravel()
     if len({c.size for c in codes} | {weight.size}) > 1:
-        raise LoyaltyXLError("recommend, buy_again, other_products and counts must be aligned "
-                             "(the same length)", argument="counts")
+        raise InputError("recommend, buy_again, other_products and counts must be aligned "
+                         "(the same length)", argument="counts")
     if not (np.isfinite(weight) & (weight >= 0)).all():
-        raise LoyaltyXLError("counts must be finite numbers >= 0", argument="counts")
+        raise InputError("counts must be finite numbers >= 0", argument="counts")
     digits = np.array(codes)  # 3 x patterns, 6 = no answer
     value = np.append(table if method == "points" else np.arange(1.0, 7.0), 0.0)[digits]
     given = (digits < 6).sum(axis=0)

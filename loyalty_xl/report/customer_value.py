@@ -12,60 +12,11 @@ from __future__ import annotations
 import numpy as np
 
 from loyalty_xl.errors import InputError
+from loyalty_xl.texts import TEXTS, Texts
 
 HORIZON_MONTHS = 12
 AT_RISK_BELOW = 0.5  # P(alive) under which a customer counts as at risk
 AT_RISK_ROWS = 20
-
-TEXT = {
-    "en": {
-        "sheet": "Customer value",
-        "title": "Predicted customer value (next {months} months)",
-        "basis": "From {customers} customers' purchases up to {end} (BG/NBD and Gamma-Gamma "
-                 "models; purchases counted by day, refunds left out). Predictions assume a "
-                 "shop, not a subscription: see the README, \"Predicted customer value\".",
-        "no_fit": "No prediction: {reason}.",
-        "parameters": "Fitted models", "parameter": "Parameter", "value": "Value",
-        "r": "r (purchase rate shape)", "alpha": "alpha (purchase rate scale, weeks)",
-        "a": "a (dropout shape)", "b": "b (dropout shape)",
-        "p": "p (spend shape)", "q": "q (spend scale shape)", "v": "v (spend scale)",
-        "mean_spend": "Mean spend per purchase", "repeat": "Customers with repeat purchases",
-        "distribution": "Predicted CLV by decile", "decile": "Decile",
-        "customers": "Customers", "mean_clv": "Mean predicted CLV", "up_to": "Up to",
-        "total": "Total predicted CLV", "expected_purchases": "Purchases expected",
-        "chart": "Mean predicted CLV per decile of customers",
-        "at_risk": "Most at risk: most repeat spend so far, P(alive) below {share:.0%}",
-        "customer": "Customer", "repeat_purchases": "Repeat purchases",
-        "repeat_spend": "Repeat spend so far", "weeks_since": "Weeks since last purchase",
-        "p_alive": "P(alive)", "clv": "Predicted CLV", "none_at_risk": "No customer is at risk.",
-        "notes": "Note: {note}.",
-    },
-    "de": {
-        "sheet": "Kundenwert",
-        "title": "Vorhergesagter Kundenwert (nächste {months} Monate)",
-        "basis": "Aus den Käufen von {customers} Kunden bis {end} (BG/NBD- und "
-                 "Gamma-Gamma-Modell; Käufe je Tag gezählt, Erstattungen nicht). Die "
-                 "Vorhersage gilt für Handel, nicht für Abonnements: siehe README.",
-        "no_fit": "Keine Vorhersage: {reason}.",
-        "parameters": "Angepasste Modelle", "parameter": "Parameter", "value": "Wert",
-        "r": "r (Form der Kaufrate)", "alpha": "alpha (Skala der Kaufrate, Wochen)",
-        "a": "a (Form der Abwanderung)", "b": "b (Form der Abwanderung)",
-        "p": "p (Form der Ausgaben)", "q": "q (Form der Ausgabenskala)",
-        "v": "v (Ausgabenskala)", "mean_spend": "Mittlere Ausgabe je Kauf",
-        "repeat": "Kunden mit Wiederholungskäufen",
-        "distribution": "Vorhergesagter CLV nach Dezil", "decile": "Dezil",
-        "customers": "Kunden", "mean_clv": "Mittlerer vorhergesagter CLV", "up_to": "Bis",
-        "total": "Vorhergesagter CLV gesamt", "expected_purchases": "Erwartete Käufe",
-        "chart": "Mittlerer vorhergesagter CLV je Kundendezil",
-        "at_risk": "Am stärksten gefährdet: höchste Wiederholungsausgaben, P(aktiv) unter "
-                   "{share:.0%}",
-        "customer": "Kunde", "repeat_purchases": "Wiederholungskäufe",
-        "repeat_spend": "Wiederholungsausgaben bisher", "weeks_since": "Wochen seit letztem Kauf",
-        "p_alive": "P(aktiv)", "clv": "Vorhergesagter CLV",
-        "none_at_risk": "Kein Kunde ist gefährdet.", "notes": "Hinweis: {note}.",
-    },
-}
-
 
 def predict(summary):
     """The fitted models and per-customer predictions for the sheet, or the reason there are
@@ -85,13 +36,14 @@ def add_sheet(wb, summary, *, lang: str = "en"):
     from openpyxl.chart import BarChart, Reference
     from openpyxl.styles import Alignment, Font, PatternFill
 
-    t = TEXT.get(lang, TEXT["en"])
+    words = Texts(lang)
+    t = {key[len("clv."):]: words(key) for key in TEXTS if key.startswith("clv.")}
     ws = wb.create_sheet(t["sheet"])
     bold, header_font = Font(bold=True), Font(bold=True, color="FFFFFF")
     header_fill = PatternFill("solid", fgColor="1F3864")
     ws["A1"] = t["title"].format(months=HORIZON_MONTHS)
     ws["A1"].font = Font(bold=True, size=14)
-    customers = f"{len(summary):,}".replace(",", "." if lang == "de" else ",")
+    customers = words.number(len(summary))
     ws["A2"] = t["basis"].format(customers=customers, end=summary.attrs.get("end", ""))
     ws["A2"].alignment = Alignment(wrap_text=True, vertical="top")
     ws.merge_cells("A2:G2")

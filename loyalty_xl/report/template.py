@@ -9,7 +9,6 @@ title) is a placeholder the builder fills.
 
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
 
 from openpyxl import Workbook
@@ -24,7 +23,7 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.table import Table, TableStyleInfo
 
-from loyalty_xl.files import save_workbook_reproducibly
+from loyalty_xl.files import REPRODUCIBLE_TIME, save_workbook_reproducibly
 from loyalty_xl.report.catalogue import (
     BY_KEY,
     KPIS,
@@ -42,7 +41,6 @@ SUMMARY_KPIS = ["nps", "csat", "ces", "cli", "retention_rate", "churn_rate",
                 "clv_cac_ratio", "participation_rate", "redemption_rate",
                 "active_engagement_rate", "customers", "new_customers", "lost_customers",
                 "orders", "revenue"]
-FIXED_TIME = dt.datetime(2026, 1, 1)  # reproducible files: no "created now"
 DEFINITIONS = ["active", *(k.key for k in KPIS), "warm_up"]
 
 NAVY, LIGHT, GREEN, RED, GREY = "1F3864", "D9E2F3", "1E7B34", "C00000", "8C8C8C"
@@ -61,7 +59,7 @@ def build(lang: str) -> Workbook:
     t = Texts(lang)
     wb = Workbook()
     wb.properties.creator = "loyalty_xl"
-    wb.properties.created = wb.properties.modified = FIXED_TIME
+    wb.properties.created = wb.properties.modified = REPRODUCIBLE_TIME
     wb.properties.title = t("title")
     summary = wb.active
     summary.title = t("summary_sheet")

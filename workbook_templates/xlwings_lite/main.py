@@ -9,7 +9,7 @@
 # regenerate. It needs no loyalty_xl install: the modules below are embedded
 # and served to `import` by a small loader.
 # loyalty_xl version: 0.1.0
-# Source hash (sha256): 9fab430b95f3d78d549709356ed37a0d0f8b11900136c420acfd2aea50742044
+# Source hash (sha256): 082c019f7927a33c0930bbc9cb509a17cf7100fe9862074ec38aa3db2067f4c7
 # Embedded modules: loyalty_xl, loyalty_xl.errors, loyalty_xl.excel_cells,
 #   loyalty_xl.kpis, loyalty_xl.kpis._dates, loyalty_xl.kpis._inputs,
 #   loyalty_xl.kpis.customers, loyalty_xl.kpis.predictive, loyalty_xl.kpis.programme,
@@ -107,7 +107,7 @@ def format_value(value: object) -> str:
     """A short, readable rendering of a value for an error message."""
     if isinstance(value, float) and value != value:
         return "a blank"
-    if isinstance(value, float) and value.is_integer():
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e16:
         return str(int(value))
     if isinstance(value, str):
         text = value if len(value) <= 40 else value[:37] + "..."
@@ -154,14 +154,18 @@ import sys
 
 import numpy as np
 
-from loyalty_xl.errors import LoyaltyXLError
+from loyalty_xl.errors import InputError
+from loyalty_xl.kpis._inputs import blank_mask, is_blank
 
 # Excel's error values as classic xlwings (COM) delivers them.
 COM_ERRORS = {-2146826281: "#DIV/0!", -2146826246: "#N/A", -2146826259: "#NAME?",
               -2146826288: "#NULL!", -2146826252: "#NUM!", -2146826265: "#REF!",
               -2146826273: "#VALUE!"}
 _PLAIN = {float, int, type(None)}
-EXCEL_EPOCH = np.datetime64("1899-12-30T00:00:00", "ns")
+_NESTED = (list, tuple)
+EXCEL_EPOCH = np.datetime64("1899-12-30T00:00:00", "s")  # serial 61 is 1900-03-01
+#: Excel's date serial numbers: 1 (1900-01-01) to 2958465 (9999-12-31), with time of day.
+FIRST_SERIAL, END_SERIAL = 1, 2958466
 
 
 class Cells:
@@ -187,49 +191,67 @@ class Cells:
         return f"row {row + 1}, column {column + 1} of {self.name}"
 
 
-def rows_of(value) -> tuple[list, int]:
-    """The cells of a raw argument as a flat list, and the number of columns."""
+def rows_of(value, name: str = "range") -> tuple[list, int]:
+    """The cells of a raw argument as a flat list, and the number of columns.
+
+    A scalar is one cell; a flat list is one row (xlwings' Office.js dispatch unwraps
+    ``[[a, b]]`` to ``[a, b]``); a list of rows must be rectangular, with no deeper nesting.
+    """
+    if hasattr(value, "tolist") and getattr(value, "ndim", 0) >= 1:  # a numpy array
+        value = value.tolist()
     if value is None:
         return [], 1
-    if isinstance(value, (list, tuple)):
-        if not value:
-            return [], 1
-        if isinstance(value[0], (list, tuple)):
-            columns = len(value[0])
-            if columns == 1:
-                return [row[0] for row in value], 1
-            return [cell for row in value for cell in row], columns
-        # A 1-D sequence is one row: xlwings' Office.js dispatch unwraps [[a, b]] to [a, b].
+    if not isinstance(value, _NESTED):
+        if hasattr(value, "__iter__") and not isinstance(value, (str, bytes, dict)):
+            raise InputError(f"{name} must be a cell or a range; got a "
+                             f"{type(value).__name__}", argument=name)
+        return [value], 1
+    if not value:
+        return [], 1
+    nested = [isinstance(row, _NESTED) for row in value]
+    if not any(nested):
         return list(value), len(value)
-    return [value], 1
+    widths = {len(row) for row in value} if all(nested) else None
+    if widths is None or len(widths) > 1:
+        raise InputError(f"{name} must be a cell or a rectangular range (rows of equal "
+                         "length)", argument=name)
+    columns = widths.pop()
+    if columns == 1:
+        flat = [row[0] for row in value]
+    else:
+        flat = [cell for row in value for cell in row]
+    if any(type(cell) in (list, tuple) for cell in flat):
+        raise InputError(f"{name} must be a cell or a rectangular range, not nested ranges",
+                         argument=name)
+    return flat, max(columns, 1) if flat else 1
 
 
 def read(value, name: str) -> Cells:
     """A raw range as an object array with None for blanks and errors reported by cell.
 
     Whole-number floats stay floats; the KPI library checks types, ranges and scales and its
-    error positions map back to cells through :meth:`Cells.where`.
+    error positions map back to cells through :meth:`Cells.where`. Blanks follow the library's
+    one rule (:func:`loyalty_xl.kpis._inputs.blank_mask`).
     """
-    flat, columns = rows_of(value)
+    flat, columns = rows_of(value, name)
     kinds = set(map(type, flat))
     if kinds <= _PLAIN:
         if int in kinds:
             _check_com_errors(flat, name, columns)
-        return Cells(name, np.array(flat, dtype=float) if flat else np.empty(0), columns)
+        try:
+            return Cells(name, np.array(flat, dtype=float) if flat else np.empty(0), columns)
+        except OverflowError:  # an int beyond floats: the library names it and its cell
+            pass
     out = np.empty(len(flat), dtype=object)
     out[:] = flat
     for i, cell in enumerate(flat):
         kind = type(cell)
-        if kind in _PLAIN:
-            if kind is int and cell in COM_ERRORS:
+        if kind is int:
+            if cell in COM_ERRORS:
                 _raise_error_cell(COM_ERRORS[cell], name, i, columns)
-        elif kind is str:
-            if not cell.strip():
-                out[i] = None
         elif kind is dict:
             out[i] = _from_dict(cell, name, i, columns)
-        elif kind.__name__ == "JsNull":
-            out[i] = None
+    out[blank_mask(out)] = None
     return Cells(name, out, columns)
 
 
@@ -248,14 +270,14 @@ def _from_dict(cell: dict, name: str, position: int, columns: int):
     return cell
 
 
-def _raise_error_cell(error: str, name: str, position: int, columns: int):
-    raise LoyaltyXLError(f"{name} contains the Excel error {error}", argument=name,
-                         position=position)
+def _raise_error_cell(error, name: str, position: int, columns: int):
+    raise InputError(f"{name} contains the Excel error {str(error)[:20]}", argument=name,
+                     position=position)
 
 
 def locate(value, name: str, position: int) -> str:
     """Where flat position ``position`` of the raw range ``value`` is, as the user sees it."""
-    flat, columns = rows_of(value)
+    flat, columns = rows_of(value, name)
     return Cells(name, np.empty(len(flat), dtype=object), columns).where(position)
 
 
@@ -265,7 +287,10 @@ def read_numbers(value, name: str) -> Cells:
     if cells.values.dtype == object:
         kinds = set(map(type, cells.values))
         if kinds <= _PLAIN:
-            cells.values = cells.values.astype(float)
+            try:
+                cells.values = cells.values.astype(float)
+            except OverflowError:  # an int beyond floats: the library names it and its cell
+                pass
     return cells
 
 
@@ -275,22 +300,45 @@ def read_dates(value, name: str) -> Cells:
     cells = read(value, name)
     values = cells.values
     if values.dtype == float:
-        cells.values = _serials_to_dates(values)
+        cells.values = serials_to_dates(values, name)
         return cells
     numeric = np.fromiter((type(v) in (int, float) for v in values), bool, values.size)
     if numeric.any():
         values = values.copy()
-        serials = values[numeric].astype(float)
-        values[numeric] = list(_serials_to_dates(serials).astype("datetime64[ns]"))
+        serials = np.full(values.size, np.nan)
+        serials[numeric] = [float(v) if abs(v) < 1e300 else np.inf for v in values[numeric]]
+        dates = serials_to_dates(serials, name, shown=values)
+        values[numeric] = list(dates[numeric])
         cells.values = values
     return cells
 
 
-def _serials_to_dates(serials: np.ndarray) -> np.ndarray:
+def serials_to_dates(serials: np.ndarray, name: str = "dates", shown=None) -> np.ndarray:
+    """Excel date serial numbers (1900 date system) as datetime64[s], NaT where NaN.
+
+    Serial 1 is 1900-01-01; Excel counts a 29 February 1900 (serial 60) that never was, so
+    serials from 61 on are days since 1899-12-30 and those below 60 days since 1899-12-31.
+    Serials outside 1 to 2958465 (9999-12-31), and 60, are not dates: an error naming the cell
+    (and the original value from ``shown``, when given).
+
+    Examples
+    --------
+    >>> serials_to_dates(np.array([1.0, 59, 61, 46054.5, np.nan])).astype(str).tolist()
+    ['1900-01-01T00:00:00', '1900-02-28T00:00:00', '1900-03-01T00:00:00',
+     '2026-02-01T12:00:00', 'NaT']
+    """
     blank = np.isnan(serials)
     with np.errstate(invalid="ignore"):
-        nanoseconds = np.where(blank, 0, np.round(serials * 86_400e9)).astype(np.int64)
-    out = EXCEL_EPOCH + nanoseconds.astype("timedelta64[ns]")
+        bad = ~blank & ~((serials >= FIRST_SERIAL) & (serials < END_SERIAL) & (serials != 60))
+    if bad.any():
+        i = int(np.argmax(bad))
+        raise InputError(f"{name} must be dates; a number is read as an Excel date serial "
+                         f"from {FIRST_SERIAL} (1900-01-01) to {END_SERIAL - 1:,} (9999-12-31)",
+                         argument=name, position=i,
+                         value=float(serials[i]) if shown is None else shown[i])
+    safe = np.where(blank, 61.0, serials)
+    seconds = np.round(safe * 86_400).astype(np.int64) + np.where(safe < 60, 86_400, 0)
+    out = EXCEL_EPOCH + seconds.astype("timedelta64[s]")
     out[blank] = np.datetime64("NaT")
     return out
 
@@ -299,12 +347,10 @@ def scalar(value):
     """A single-cell argument: unwrap [[x]] and turn blanks into None."""
     while isinstance(value, (list, tuple)) and len(value) == 1:
         value = value[0]
-    if isinstance(value, str) and not value.strip():
+    if isinstance(value, (list, tuple)) and not value:
         return None
-    if type(value).__name__ == "JsNull":
+    if not isinstance(value, (list, tuple, dict)) and is_blank(value):
         return None
-    if isinstance(value, dict) and value.get("type") == "Error":
-        return value
     return value
 
 
@@ -326,15 +372,33 @@ def error_result(message: str):
 
 
 def number(x):
-    """A KPI result for a cell: a float, or #DIV/0! when undefined."""
+    """A KPI result for a cell: a float, #DIV/0! when undefined, #NUM! if not finite."""
     x = float(x)
-    return undefined() if x != x else x
+    if x != x:
+        return undefined()
+    return x if abs(x) != float("inf") else "#NUM!"
 
 
 def grid(array, shape):
     """An array of KPI results shaped like the input range (a list of rows)."""
-    values = np.asarray(array, dtype=float).reshape(shape)
+    values = np.asarray(array, dtype=float)
+    # A range the KPI does not use (customers_end with method "lost") still shapes the spill.
+    values = np.broadcast_to(values, shape) if values.size == 1 else values.reshape(shape)
     return [[number(v) for v in row] for row in values.tolist()]
+
+
+def cell_value(value):
+    """Any value from the data (a segment label) as something a cell can hold."""
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, (bool, str)):
+        return value
+    if isinstance(value, (int, float)):
+        return number(value) if isinstance(value, float) else (
+            float(value) if abs(value) < 2 ** 1023 else str(value))
+    if value is None:
+        return ""
+    return str(value)
 '''
 
 _SOURCES['loyalty_xl.kpis'] = '''"""Pure KPI formulas: numbers and arrays in, numbers out. No I/O, no Excel, no engine.
@@ -433,97 +497,120 @@ import numbers
 
 import numpy as np
 
-from loyalty_xl.errors import LoyaltyXLError
-from loyalty_xl.kpis._inputs import _BLANK_TYPE_NAMES, as_array, first_bad
+from loyalty_xl.errors import InputError
+from loyalty_xl.kpis._inputs import _maybe_blank, as_array, blank_mask, first_bad
 
 PERIODS = {"month": "M", "week": "W-SUN", "quarter": "Q-DEC", "year": "Y-DEC"}
 
+#: Dates are seconds (datetime64[s]), never nanoseconds: years 1 to 9999 without overflow.
+DATE_UNIT = "datetime64[s]"
+FIRST_DATE = np.datetime64("0001-01-01T00:00:00", "s")
+LAST_DATE = np.datetime64("9999-12-31T23:59:59", "s")
+_SAFE_UNITS = {"ns", "ps", "fs", "as"}  # every value of these lies within years 1-9999
 
-def _blank_mask(arr: np.ndarray) -> np.ndarray:
-    """True where an object/float/text array holds a blank (None, NaN, NA, NaT, empty text)."""
-    if arr.dtype.kind == "f":
-        return np.isnan(arr)
-    if arr.dtype.kind in "US":
-        return np.char.strip(arr.astype(str)) == ""
-    if arr.dtype.kind == "M":
-        return np.isnat(arr)
-    if arr.dtype.kind != "O":
-        return np.zeros(arr.shape, bool)
-    kinds = list(map(type, arr))
-    blank_types = {t for t in set(kinds) if t.__name__ in _BLANK_TYPE_NAMES
-                   or issubclass(t, (float, np.floating, str))}
-    if not blank_types:
-        return np.zeros(arr.shape, bool)
-    candidates = np.fromiter((t in blank_types for t in kinds), bool, len(kinds))
-    out = candidates.copy()
-    for i in np.flatnonzero(candidates):
-        value = arr[i]
-        if isinstance(value, str):
-            out[i] = not value.strip()
-        elif isinstance(value, (float, np.floating)):
-            out[i] = value != value
-    return out
+
+def _in_range(arr: np.ndarray) -> np.ndarray:
+    """True where a datetime64 array (any unit) is NaT or within years 1 to 9999, compared
+    in its own unit so that nothing overflows."""
+    unit = np.datetime_data(arr.dtype)[0]
+    if unit in _SAFE_UNITS or unit == "generic":
+        return np.ones(arr.shape, bool)
+    ticks = arr.view(np.int64)
+    low = FIRST_DATE.astype(arr.dtype).view(np.int64)
+    high = LAST_DATE.astype(arr.dtype).view(np.int64)
+    return np.isnat(arr) | ((ticks >= low) & (ticks <= high))
+
+
+def _seconds(arr: np.ndarray, name: str) -> np.ndarray:
+    """A datetime64 array of any unit as datetime64[s]; dates outside years 1-9999 are errors."""
+    i = first_bad(~_in_range(arr))
+    if i is not None:
+        raise InputError(f"{name} must be dates from year 1 to 9999", argument=name,
+                         value=str(arr[i]), position=i)
+    return arr.astype(DATE_UNIT)
 
 
 def to_dates(values, name: str) -> np.ndarray:
-    """Dates as datetime64[ns], NaT where blank. Accepts dates, datetimes, ISO 8601 text.
+    """Dates as datetime64[s], NaT where blank. Accepts dates, datetimes, ISO 8601 text.
 
     Numbers are an error here: the Excel layer turns serial numbers into dates itself.
+    Time zones are converted to UTC. Dates must lie in years 1 to 9999.
     """
     import pandas as pd
 
     if hasattr(values, "dtype") and getattr(values.dtype, "kind", "") == "M":
         arr = np.asarray(values)
-        if arr.dtype.kind == "M":
-            return arr.ravel().astype("datetime64[ns]")
-        return pd.DatetimeIndex(np.ravel(values)).tz_localize(None).to_numpy()
+        if arr.dtype.kind != "M":  # time-zone-aware pandas data
+            arr = pd.DatetimeIndex(np.ravel(values)).tz_localize(None).to_numpy()
+        return _seconds(arr.ravel(), name)
     arr = as_array(values, name)
     if arr.dtype.kind == "M":
-        return arr.astype("datetime64[ns]")
-    blank = _blank_mask(arr)
-    if arr.dtype.kind in "iufb":
+        return _seconds(arr, name)
+    blank = blank_mask(arr)
+    if arr.dtype.kind != "O":
         i = first_bad(~blank)
         if i is not None:
-            raise LoyaltyXLError(f"{name} must be dates, not numbers", argument=name,
-                                 value=arr[i].item(), position=i)
-        return np.full(arr.shape, np.datetime64("NaT"), "datetime64[ns]")
+            numeric = arr.dtype.kind in "iufcb"
+            reason = f"{name} must be dates, not numbers" if numeric else \\
+                f"{name} must be dates (YYYY-MM-DD)"
+            raise InputError(reason, argument=name, value=arr[i].item(), position=i)
+        return np.full(arr.shape, np.datetime64("NaT"), DATE_UNIT)
     filled = arr[~blank]
     kinds = set(map(type, filled))
-    ok = (dt.date, np.datetime64, str, pd.Timestamp)
+    ok = (dt.date, np.datetime64, str)
     bad_kinds = {t for t in kinds if not issubclass(t, ok)}
     if bad_kinds:
         i = next(i for i, v in enumerate(arr) if not blank[i] and type(v) in bad_kinds)
-        numeric = isinstance(arr[i], (int, float, np.number))
+        numeric = isinstance(arr[i], (numbers.Number, np.number))
         reason = f"{name} must be dates, not numbers" if numeric else f"{name} must be dates"
-        raise LoyaltyXLError(reason, argument=name, value=arr[i], position=i)
-    out = np.full(arr.shape, np.datetime64("NaT"), "datetime64[ns]")
+        raise InputError(reason, argument=name, value=arr[i], position=i)
+    out = np.full(arr.shape, np.datetime64("NaT"), DATE_UNIT)
     if filled.size:
         parsed = _parse(pd, filled)
+        failed = np.flatnonzero(np.isnat(parsed))
+        for j in failed:  # out of pandas' range, or text pandas does not read
+            parsed[j] = _parse_one(filled[j])
         bad = np.isnat(parsed)
         if bad.any():
             i = int(np.flatnonzero(~blank)[np.argmax(bad)])
-            raise LoyaltyXLError(f"{name} must be dates (YYYY-MM-DD)", argument=name,
-                                 value=arr[i], position=i)
+            reason = "dates from year 1 to 9999" if isinstance(arr[i], np.datetime64) \\
+                else "dates (YYYY-MM-DD)"
+            raise InputError(f"{name} must be {reason}", argument=name, value=arr[i],
+                             position=i)
         out[~blank] = parsed
     return out
 
 
 def _parse(pd, filled: np.ndarray) -> np.ndarray:
+    """ISO 8601 text, dates and datetimes as datetime64[s] (NaT where pandas cannot)."""
     try:
         parsed = pd.to_datetime(pd.Series(filled, dtype=object), errors="coerce",
                                 format="ISO8601", utc=True)
-        return parsed.dt.tz_localize(None).to_numpy("datetime64[ns]")
-    except (ValueError, TypeError, OverflowError):
-        return np.array([_parse_one(pd, v) for v in filled], "datetime64[ns]")
+        stamps = parsed.dt.tz_localize(None).to_numpy()
+    except (ValueError, TypeError, OverflowError, ArithmeticError):
+        return np.full(filled.shape, np.datetime64("NaT"), DATE_UNIT)
+    ok = _in_range(stamps)
+    return np.where(ok, stamps.astype(DATE_UNIT), np.datetime64("NaT", "s"))
 
 
-def _parse_one(pd, value):
+def _parse_one(value) -> np.datetime64:
+    """One date without pandas (years 1 to 9999, any pandas version); NaT if it is none."""
     try:
-        stamp = pd.Timestamp(value)
-        return np.datetime64("NaT") if stamp is pd.NaT else stamp.tz_localize(None).asm8 \\
-            if stamp.tzinfo else stamp.asm8
-    except (ValueError, TypeError, OverflowError):
-        return np.datetime64("NaT")
+        if isinstance(value, np.datetime64):
+            if np.isnat(value) or not _in_range(np.array([value]))[0]:
+                return np.datetime64("NaT", "s")
+            return value.astype(DATE_UNIT)
+        if isinstance(value, str):
+            value = dt.datetime.fromisoformat(value.strip())
+        if isinstance(value, dt.datetime):
+            if value.tzinfo is not None:
+                value = value.astimezone(dt.timezone.utc).replace(tzinfo=None)
+            return np.datetime64(value.replace(microsecond=0), "s")
+        if isinstance(value, dt.date):
+            return np.datetime64(value, "D").astype(DATE_UNIT)
+    except (ValueError, TypeError, OverflowError, ArithmeticError):
+        pass
+    return np.datetime64("NaT", "s")
 
 
 def customer_ids(values, name: str = "customer_ids"):
@@ -533,7 +620,7 @@ def customer_ids(values, name: str = "customer_ids"):
     become integers so that 7 and 7.0 are the same customer.
     """
     ids = as_array(values, name)
-    blank = _blank_mask(ids)
+    blank = blank_mask(ids)
     if ids.dtype.kind in "iu":
         return ids, blank
     if ids.dtype.kind == "f":
@@ -563,8 +650,8 @@ def customer_ids(values, name: str = "customer_ids"):
         i = first_bad(bad)
     if i is not None:
         value = ids[i].item() if hasattr(ids[i], "item") else ids[i]
-        raise LoyaltyXLError(f"{name} must be text or whole numbers", argument=name,
-                             value=value, position=i)
+        raise InputError(f"{name} must be text or whole numbers", argument=name,
+                         value=value, position=i)
     return ids, blank
 
 
@@ -573,13 +660,13 @@ def labels(values, name: str) -> np.ndarray:
     arr = as_array(values, name)
     if arr.dtype.kind == "O":
         kinds = set(map(type, arr))
-        wrong = {t for t in kinds if not issubclass(t, (str, numbers.Number, dt.date,
-                                                        np.datetime64, type(None)))
-                 and t.__name__ not in _BLANK_TYPE_NAMES}
+        wrong = {t for t in kinds if not issubclass(t, (str, bool, int, float, np.number,
+                                                        dt.date, np.datetime64))
+                 and not _maybe_blank(t) or issubclass(t, np.complexfloating)}
         if wrong:
             i = next(i for i, v in enumerate(arr) if type(v) in wrong)
-            raise LoyaltyXLError(f"{name} must be text or numbers", argument=name,
-                                 value=arr[i], position=i)
+            raise InputError(f"{name} must be text, numbers or dates", argument=name,
+                             value=arr[i], position=i)
     return arr
 
 
@@ -592,14 +679,14 @@ def ids_and_dates(customer_ids_, order_dates, *, ids_name="customer_ids",
     ids, id_blank = customer_ids(customer_ids_, ids_name)
     dates = to_dates(order_dates, dates_name)
     if ids.shape != dates.shape:
-        raise LoyaltyXLError(f"{ids_name} and {dates_name} must have the same length",
-                             argument=dates_name, value=(ids.size, dates.size), has_value=True)
+        raise InputError(f"{ids_name} and {dates_name} must have the same length",
+                         argument=dates_name, value=(ids.size, dates.size), has_value=True)
     date_blank = np.isnat(dates)
     i = first_bad(id_blank != date_blank)
     if i is not None:
         missing, other = (ids_name, dates_name) if id_blank[i] else (dates_name, ids_name)
-        raise LoyaltyXLError(f"{missing} is blank where {other} is not", argument=missing,
-                             value=dates[i] if id_blank[i] else ids[i], position=i)
+        raise InputError(f"{missing} is blank where {other} is not", argument=missing,
+                         value=dates[i] if id_blank[i] else ids[i], position=i)
     if id_blank.any():
         keep = ~id_blank
         return ids[keep], dates[keep]
@@ -607,23 +694,45 @@ def ids_and_dates(customer_ids_, order_dates, *, ids_name="customer_ids",
 
 
 def period_freq(period: str) -> str:
-    if period not in PERIODS:
-        raise LoyaltyXLError(f"period must be one of {', '.join(map(repr, PERIODS))}",
-                             argument="period", value=period, has_value=True)
+    if not isinstance(period, str) or period not in PERIODS:
+        raise InputError(f"period must be one of {', '.join(map(repr, PERIODS))}",
+                         argument="period", value=period, has_value=True)
     return PERIODS[period]
 
 
-def period_label(p) -> str:
-    """A pandas Period as a short label: 2026-10, 2026-W43, 2026-Q4, 2026."""
-    code = p.freqstr[0]
-    if code == "W":
-        year, week, _ = p.start_time.isocalendar()
-        return f"{year}-W{week:02d}"
-    if code == "Q":
-        return f"{p.year}-Q{p.quarter}"
-    if code in "YA":
-        return f"{p.year}"
-    return p.strftime("%Y-%m")
+def period_ordinals(dates: np.ndarray, period: str) -> np.ndarray:
+    """The period of each date (datetime64, no NaT) as pandas' Period ordinal of that
+    frequency, computed in calendar units (no nanoseconds: any year 1 to 9999).
+
+    Examples
+    --------
+    >>> period_ordinals(np.array(["1970-01-04", "1970-01-05", "2026-10-31"], "datetime64[D]"),
+    ...                 "week").tolist()
+    [1, 2, 2966]
+    """
+    period_freq(period)
+    if period == "week":  # weeks Monday to Sunday; 1970-01-01 (a Thursday) is in week 1
+        days = dates.astype("datetime64[D]").view(np.int64)
+        return (days + 3) // 7 + 1
+    months = dates.astype("datetime64[M]").view(np.int64)
+    if period == "month":
+        return months
+    if period == "quarter":
+        return months // 3
+    return months // 12
+
+
+def period_labels(ordinals: np.ndarray, period: str) -> list[str]:
+    """Period ordinals as short labels: 2026-10, 2026-W43, 2026-Q4, 2026."""
+    ordinals = np.asarray(ordinals, dtype=np.int64)
+    if period == "month":
+        return [str(m) for m in ordinals.astype("datetime64[M]")]
+    if period == "quarter":
+        return [f"{q // 4 + 1970:04d}-Q{q % 4 + 1}" for q in ordinals.tolist()]
+    if period == "year":
+        return [f"{y + 1970:04d}" for y in ordinals.tolist()]
+    mondays = ((ordinals - 1) * 7 - 3).astype("datetime64[D]").tolist()
+    return [f"{year:04d}-W{week:02d}" for year, week, _ in (d.isocalendar() for d in mondays)]
 '''
 
 _SOURCES['loyalty_xl.kpis._inputs'] = '''"""Turning user input (lists, numpy arrays, pandas Series, scalars) into checked numpy arrays.
@@ -636,12 +745,13 @@ over object arrays, never a loop that does arithmetic per element.
 
 from __future__ import annotations
 
+import math
 import numbers
 from decimal import Decimal
 
 import numpy as np
 
-from loyalty_xl.errors import LoyaltyXLError
+from loyalty_xl.errors import InputError
 
 _BLANK_TYPE_NAMES = {"NoneType", "NAType", "NaTType", "JsNull"}
 _TEXT_TYPES = (str, bytes, np.str_)
@@ -653,22 +763,90 @@ def _is_numeric_type(kind: type) -> bool:
     return issubclass(kind, numbers.Real) or issubclass(kind, Decimal)
 
 
+def _maybe_blank(kind: type) -> bool:
+    """Types whose values may be blank: None, NA, NaT, JsNull, floats (NaN), text."""
+    return (kind.__name__ in _BLANK_TYPE_NAMES
+            or issubclass(kind, (float, np.floating, str, np.datetime64)))
+
+
+def _blank_of(value) -> bool:
+    if isinstance(value, str):
+        return not value.strip()
+    if isinstance(value, np.datetime64):
+        return bool(np.isnat(value))
+    if isinstance(value, (float, np.floating)):
+        return value != value
+    return True  # None, pandas NA and NaT, Pyodide's JsNull
+
+
+def blank_mask(arr: np.ndarray, kinds: list | None = None) -> np.ndarray:
+    """True where a cell is blank: None, NaN, pandas NA, NaT, JsNull, empty or blank text.
+
+    The one blank rule of loyalty_xl: the KPI inputs, dates, customer ids and the Excel
+    layer's cells all use it. ``kinds`` (``list(map(type, arr))``) may be passed when the
+    caller has it already.
+
+    Examples
+    --------
+    >>> blank_mask(np.array([None, 1, " ", "x", float("nan")], dtype=object)).tolist()
+    [True, False, True, False, True]
+    """
+    kind = arr.dtype.kind
+    if kind in "fc":
+        return np.isnan(arr)
+    if kind == "U":
+        return np.char.strip(arr) == ""
+    if kind == "S":
+        return np.char.strip(arr) == b""
+    if kind in "mM":
+        return np.isnat(arr)
+    if kind != "O":
+        return np.zeros(arr.shape, bool)
+    if kinds is None:
+        kinds = list(map(type, arr.ravel()))
+    candidates = {t for t in set(kinds) if _maybe_blank(t)}
+    if not candidates:
+        return np.zeros(arr.shape, bool)
+    out = np.fromiter((t in candidates for t in kinds), bool, len(kinds))
+    for i in np.flatnonzero(out):
+        out[i] = _blank_of(arr.flat[i])
+    return out.reshape(arr.shape)
+
+
+def is_blank(value) -> bool:
+    """One value under :func:`blank_mask`'s rule."""
+    cell = np.empty(1, dtype=object)
+    cell[0] = value
+    return bool(blank_mask(cell)[0])
+
+
 def as_array(values, name: str) -> np.ndarray:
     """Any array-like or scalar as a flat numpy array (row-major for 2-D input)."""
-    if hasattr(values, "to_numpy") and hasattr(values, "dtype"):
+    pandas_data = hasattr(values, "to_numpy") and getattr(values, "ndim", 0) >= 1
+    if pandas_data and hasattr(values, "dtype"):
         kind = getattr(values.dtype, "kind", "O")
         if kind in "iuf":  # includes pandas' nullable Int64/Float64 with NA
             return values.to_numpy(dtype=float, na_value=np.nan).ravel()
         return values.to_numpy(dtype=object).ravel()
     if isinstance(values, np.ndarray):
         return values.ravel()
+    if pandas_data:  # a DataFrame: its cells, row by row
+        return values.to_numpy(dtype=object).ravel()
     if isinstance(values, (str, bytes, dict)) or not np.iterable(values):
         values = [values]
+    elif not isinstance(values, (list, tuple)):
+        values = list(values)  # sets, ranges, generators: their items
+    nested = (list, tuple, np.ndarray)
     try:
-        return np.array(values, dtype=object).ravel()
+        out = np.array(values, dtype=object).ravel()
     except ValueError:
-        raise LoyaltyXLError(f"{name} must be a flat list or a rectangular range of values",
-                             argument=name) from None
+        out = None
+    # Ragged nesting leaves lists as elements; the first or last shows it (elsewhere, the
+    # type checks of the callers refuse them).
+    if out is None or (out.size and (isinstance(out[0], nested) or isinstance(out[-1], nested))):
+        raise InputError(f"{name} must be a flat list or a rectangular range of values",
+                         argument=name) from None
+    return out
 
 
 def to_float(values, name: str, what: str = "numbers") -> np.ndarray:
@@ -679,51 +857,42 @@ def to_float(values, name: str, what: str = "numbers") -> np.ndarray:
         return arr.astype(float, copy=False)
     if kind == "O":
         return _object_to_float(arr, name, what)
-    if kind in "US":
-        stripped = np.char.strip(arr.astype(str))
-        bad = stripped != ""
-        if bad.any():
-            i = int(np.argmax(bad))
-            raise LoyaltyXLError(f"{name} must be {what}, not text", argument=name,
-                                 value=str(arr[i]), position=i)
+    blank = blank_mask(arr)
+    i = first_bad(~blank)
+    if i is None:
         return np.full(arr.shape, np.nan)
-    if arr.size == 0:
-        return np.empty(0)
-    raise LoyaltyXLError(f"{name} must be {what}", argument=name, value=arr[0].item()
-                         if hasattr(arr[0], "item") else arr[0], position=0)
+    value = arr[i].item() if hasattr(arr[i], "item") else arr[i]
+    reason = f"{name} must be {what}, not text" if kind in "US" else f"{name} must be {what}"
+    raise InputError(reason, argument=name, value=value, position=i, has_value=True)
 
 
 def _object_to_float(arr: np.ndarray, name: str, what: str) -> np.ndarray:
     kinds = list(map(type, arr))
     distinct = set(kinds)
-    blank_types = {t for t in distinct if t.__name__ in _BLANK_TYPE_NAMES}
-    text_types = {t for t in distinct if issubclass(t, _TEXT_TYPES)}
-    other = distinct - blank_types - text_types - {t for t in distinct if _is_numeric_type(t)}
-    if other:
-        i = next(i for i, t in enumerate(kinds) if t in other)
-        raise LoyaltyXLError(f"{name} must be {what}", argument=name, value=arr[i], position=i)
+    numeric = {t for t in distinct if _is_numeric_type(t)}
     blank = None
-    if blank_types or text_types:
-        special = blank_types | text_types
-        blank = np.fromiter((t in special for t in kinds), dtype=bool, count=len(kinds))
-        if text_types:
-            for i in np.flatnonzero(blank):
-                value = arr[i]
-                if isinstance(value, _TEXT_TYPES) and str(value).strip():
-                    raise LoyaltyXLError(f"{name} must be {what}, not text", argument=name,
-                                         value=value, position=int(i))
+    if distinct - numeric:
+        blank = blank_mask(arr, kinds)
+        bad = ~blank & np.fromiter((t not in numeric for t in kinds), bool, len(kinds))
+        i = first_bad(bad)
+        if i is not None:
+            value = arr[i]
+            text = isinstance(value, _TEXT_TYPES)
+            raise InputError(f"{name} must be {what}" + (", not text" if text else ""),
+                             argument=name, value=value, position=i, has_value=True)
         arr = arr.copy()
         arr[blank] = np.nan
     try:
         return arr.astype(float)
-    except (OverflowError, ValueError, TypeError):
+    except (OverflowError, ValueError, TypeError, ArithmeticError):
+        out = np.empty(arr.size)
         for i, value in enumerate(arr):
             try:
-                float(value)
-            except (OverflowError, ValueError, TypeError):
-                raise LoyaltyXLError(f"{name} must be {what}", argument=name, value=value,
-                                     position=i) from None
-        raise
+                out[i] = float(value)
+            except (OverflowError, ValueError, TypeError, ArithmeticError):
+                raise InputError(f"{name} must be {what} that fit in a float (up to 1.8e308)",
+                                 argument=name, value=value, position=i) from None
+        return out
 
 
 def first_bad(bad: np.ndarray) -> int | None:
@@ -736,14 +905,16 @@ def first_bad(bad: np.ndarray) -> int | None:
 class Tally:
     """Answers on a whole-number scale counted per answer value (sums of weights if weighted).
 
-    ``counts[k]`` is the (weighted) number of answers ``low + k``; ``square_sum`` is the sum of
-    squared weights (N when unweighted), for Kish's effective sample size.
+    ``counts[k]`` is the (weighted) number of answers ``low + k`` divided by ``scale``;
+    ``square_sum`` is the sum of squared weights over ``scale**2`` (N when unweighted), for
+    Kish's effective sample size. Weights are divided by a power of two above their largest
+    (``scale``) so that no sum overflows; shares, means and the effective n do not depend on it.
     """
 
-    __slots__ = ("low", "counts", "square_sum")
+    __slots__ = ("low", "counts", "square_sum", "scale")
 
-    def __init__(self, low: int, counts: np.ndarray, square_sum: float):
-        self.low, self.counts, self.square_sum = low, counts, square_sum
+    def __init__(self, low: int, counts: np.ndarray, square_sum: float, scale: float = 1.0):
+        self.low, self.counts, self.square_sum, self.scale = low, counts, square_sum, scale
 
     @property
     def total(self) -> float:
@@ -764,6 +935,23 @@ class Tally:
         total = self.total
         return total * total / self.square_sum if self.square_sum > 0 else 0.0
 
+    def weighted(self, count: float, name: str = "weights") -> float:
+        """A count of this tally in the units of the weights (sum of the weights)."""
+        return unscale(count, self.scale, name)
+
+
+def unscale(value: float, scale: float, name: str = "weights") -> float:
+    """``value * scale``: a sum of scaled weights back in the weights' units, checked."""
+    if scale == 1.0:
+        return float(value)
+    with np.errstate(over="ignore"):
+        out = float(np.float64(value) * scale)
+    if not math.isfinite(out):
+        raise InputError(f"{name} are too large: their sum exceeds the largest number "
+                         "(1.8e308); divide them by a constant", argument=name,
+                         value=f"a sum of {value:.6g} x {scale:.6g}", has_value=True)
+    return out
+
 
 def answer_codes(values, name: str, low: int, high: int):
     """Whole-number answers low..high as codes 0..high-low, blanks as the code high-low+1.
@@ -775,8 +963,8 @@ def answer_codes(values, name: str, low: int, high: int):
     if arr.dtype.kind in "iu" and arr.size:
         if arr.min() < low or arr.max() > high:
             i = first_bad((arr < low) | (arr > high))
-            raise LoyaltyXLError(f"{name} must be whole numbers from {low:g} to {high:g}",
-                                 argument=name, value=int(arr[i]), position=i)
+            raise InputError(f"{name} must be whole numbers from {low:g} to {high:g}",
+                             argument=name, value=int(arr[i]), position=i)
         return (arr - low).astype(np.intp), None
     x = arr if arr.dtype.kind == "f" else to_float(arr, name)
     blank = np.isnan(x)
@@ -785,17 +973,22 @@ def answer_codes(values, name: str, low: int, high: int):
         bad = ~blank & ((x < low) | (x > high) | (whole != x))
     i = first_bad(bad)
     if i is not None:
-        raise LoyaltyXLError(f"{name} must be whole numbers from {low:g} to {high:g}",
-                             argument=name, value=float(x[i]), position=i)
+        raise InputError(f"{name} must be whole numbers from {low:g} to {high:g}",
+                         argument=name, value=float(x[i]), position=i)
     return np.where(blank, span, whole - low), ~blank
 
 
-def checked_weights(weights, size: int, answered, name: str = "weights") -> np.ndarray:
-    """Weights: one per answer, a finite number >= 0 wherever there is an answer."""
+def checked_weights(weights, size: int, answered, name: str = "weights"):
+    """Weights: one per answer, a finite number >= 0 wherever there is an answer.
+
+    Returns the weights divided by the power of two just above their largest (exact), and
+    that power (the scale), so that sums of weights and of their squares can neither
+    overflow nor underflow to 0.
+    """
     w = to_float(weights, name)
     if w.size != size:
-        raise LoyaltyXLError(f"{name} must have one value per answer ({size})",
-                             argument=name, value=w.size)
+        raise InputError(f"{name} must have one value per answer ({size})",
+                         argument=name, value=w.size)
     with np.errstate(invalid="ignore"):
         bad = ~(np.isfinite(w) & (w >= 0))
     if answered is not None:
@@ -804,9 +997,16 @@ def checked_weights(weights, size: int, answered, name: str = "weights") -> np.n
     if i is not None:
         reason = (f"{name} must be a number >= 0 for every answer"
                   if not np.isnan(w[i]) else f"{name} is blank where there is an answer")
-        raise LoyaltyXLError(reason, argument=name, value=float(w[i]), position=i,
-                             has_value=True)
-    return w
+        raise InputError(reason, argument=name, value=float(w[i]), position=i,
+                         has_value=True)
+    if answered is not None:
+        w = np.where(answered, w, 0.0)
+    largest = float(w.max()) if w.size else 0.0
+    if largest == 0:
+        return w, 1.0
+    scale = math.ldexp(1.0, math.frexp(largest)[1] - 1)  # a power of two: dividing is exact
+    with np.errstate(under="ignore"):
+        return w / scale, scale
 
 
 def tally(values, name: str, low: int, high: int, weights=None,
@@ -817,11 +1017,11 @@ def tally(values, name: str, low: int, high: int, weights=None,
     if weights is None:
         counts = np.bincount(codes, minlength=span + 1)[:span].astype(float)
         return Tally(low, counts, float(counts.sum()))
-    w = checked_weights(weights, codes.size, answered, weights_name)
+    w, scale = checked_weights(weights, codes.size, answered, weights_name)
     counts = np.bincount(codes, weights=w, minlength=span + 1)[:span]
-    with np.errstate(over="ignore", invalid="ignore"):  # huge weights: inf, not a warning
+    with np.errstate(under="ignore"):
         squares = np.bincount(codes, weights=w * w, minlength=span + 1)[:span]
-    return Tally(low, counts, float(squares.sum()))
+    return Tally(low, counts, float(squares.sum()), scale)
 
 
 def quantity(value, name: str, *, whole: bool = False, allow_nan: bool = False,
@@ -832,14 +1032,16 @@ def quantity(value, name: str, *, whole: bool = False, allow_nan: bool = False,
         try:
             shape = np.shape(value) if not isinstance(value, (str, bytes)) else ()
         except ValueError:
-            raise LoyaltyXLError(f"{name} must be a number or a rectangular range of numbers",
-                                 argument=name) from None
+            raise InputError(f"{name} must be a number or a rectangular range of numbers",
+                             argument=name) from None
         try:
             flat = to_float(value, name, "a number" if shape == () else "numbers")
-        except LoyaltyXLError as err:
+        except InputError as err:
             if shape == ():
-                err = LoyaltyXLError(err.reason, argument=name, value=err.value)
+                err = InputError(err.reason, argument=name, value=err.value)
             raise err from None
+        if shape == () and flat.size != 1:  # a set, a dict view...: not one number
+            raise InputError(f"{name} must be a number", argument=name, value=value)
         arr = flat.reshape(shape) if flat.size == int(np.prod(shape)) else flat
     x = arr.astype(float, copy=False)
     with np.errstate(invalid="ignore"):
@@ -863,8 +1065,8 @@ def quantity(value, name: str, *, whole: bool = False, allow_nan: bool = False,
             parts.append(f">= {minimum:g}")
         reason = f"{name} must be {' '.join(parts)}"
         value_i = float(np.ravel(x)[i])
-        raise LoyaltyXLError(reason, argument=name, value=value_i,
-                             position=i if x.ndim else None, has_value=True)
+        raise InputError(reason, argument=name, value=value_i,
+                         position=i if x.ndim else None, has_value=True)
     return x
 
 
@@ -874,13 +1076,55 @@ def result(x):
     return float(x) if x.ndim == 0 else x
 
 
-def divide(numerator, denominator):
-    """numerator / denominator with NaN where the denominator is 0 (undefined, never 0)."""
+def divide(numerator, denominator, what: str = "the result"):
+    """numerator / denominator with NaN where the denominator is 0 (undefined, never 0).
+
+    A quotient too large for a float (1e308 / 1e-10) is an error, never inf.
+    """
     num, den = np.broadcast_arrays(np.asarray(numerator, float), np.asarray(denominator, float))
     out = np.full(num.shape, np.nan)
-    with np.errstate(over="ignore", invalid="ignore"):
+    with np.errstate(over="ignore", invalid="ignore", under="ignore"):
         np.divide(num, den, out=out, where=den != 0)
-    return result(out)
+    return result(finite(out, what))
+
+
+def finite(x, what: str):
+    """``x`` unchanged; an error where a finite input gave an infinite result (overflow)."""
+    x = np.asarray(x, dtype=float)
+    i = first_bad(np.ravel(np.isinf(x)))
+    if i is not None:
+        raise InputError(f"{what} is too large to represent (beyond 1.8e308)", argument=what,
+                         position=i if x.ndim else None)
+    return x
+
+
+def product(*factors, what: str = "the result"):
+    """The elementwise product of finite factors (NaN passes through), without overflow to inf
+    and without inf * 0 = NaN: a zero factor gives 0, a true result beyond 1.8e308 an error."""
+    with np.errstate(over="ignore", invalid="ignore", under="ignore"):
+        out = np.asarray(factors[0], dtype=float)
+        for factor in factors[1:]:
+            out = out * factor
+        if not np.isfinite(out).all():
+            zero = np.zeros(out.shape, bool)
+            for factor in factors:
+                zero |= np.asarray(factor) == 0
+            nan = np.zeros(out.shape, bool)
+            for factor in factors:
+                nan |= np.isnan(factor)
+            out = np.where(zero & ~nan, 0.0, out)
+    return result(finite(out, what))
+
+
+def same_shape(*named) -> None:
+    """(value, name) pairs: every array (not a single number) must have the same shape."""
+    shapes = [(np.shape(value), name) for value, name in named
+              if value is not None and np.ndim(value) and np.size(value) != 1]
+    for shape, name in shapes[1:]:
+        if shape != shapes[0][0]:
+            first = shapes[0]
+            raise InputError(f"{first[1]} and {name} must have the same shape; got {first[0]} "
+                             f"and {shape}", argument=name)
 
 
 def check_not_greater(small: np.ndarray, large: np.ndarray, reason: str, small_name: str) -> None:
@@ -888,16 +1132,32 @@ def check_not_greater(small: np.ndarray, large: np.ndarray, reason: str, small_n
     s, lg = np.broadcast_arrays(small, large)
     i = first_bad(np.ravel(s > lg))
     if i is not None:
-        raise LoyaltyXLError(reason, argument=small_name, value=float(np.ravel(s)[i]),
-                             position=i if s.ndim else None)
+        raise InputError(reason, argument=small_name, value=float(np.ravel(s)[i]),
+                         position=i if s.ndim else None)
 
 
 def choice(value, name: str, options) -> str:
-    """A keyword option that must be one of ``options``."""
-    if value not in options:
-        raise LoyaltyXLError(f"{name} must be one of {', '.join(map(repr, options))}",
-                             argument=name, value=value)
-    return value
+    """A keyword option that must be one of ``options`` (text; anything else is an error)."""
+    if not isinstance(value, str) or value not in options:
+        raise InputError(f"{name} must be one of {', '.join(map(repr, options))}",
+                         argument=name, value=value, has_value=True)
+    return str(value)
+
+
+def is_real(value) -> bool:
+    """A single real number (not a bool, not a numpy timedelta, which numpy counts as an int)."""
+    return isinstance(value, (numbers.Real, np.integer, np.floating)) and not isinstance(
+        value, (bool, np.bool_, np.timedelta64))
+
+
+def flag(value, name: str) -> bool:
+    """A yes/no option: True or False (1 and 0 accepted); anything else is an error."""
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    if is_real(value) and value in (0, 1):
+        return bool(value)
+    raise InputError(f"{name} must be True or False", argument=name, value=value,
+                     has_value=True)
 '''
 
 _SOURCES['loyalty_xl.kpis.customers'] = '''"""Customer KPIs: retention, churn, repeat purchases, value, lifetime value, acquisition cost.
@@ -910,12 +1170,23 @@ from __future__ import annotations
 
 import numpy as np
 
-from loyalty_xl.errors import LoyaltyXLError
+from loyalty_xl.errors import InputError
 from loyalty_xl.kpis._dates import customer_ids as checked_ids
-from loyalty_xl.kpis._dates import ids_and_dates, period_freq, period_label
-from loyalty_xl.kpis._inputs import check_not_greater, choice, divide, quantity, result
+from loyalty_xl.kpis._dates import ids_and_dates, period_freq, period_labels, period_ordinals
+from loyalty_xl.kpis._inputs import (
+    check_not_greater,
+    choice,
+    divide,
+    finite,
+    product,
+    quantity,
+    result,
+    same_shape,
+)
 
 DAYS_PER_YEAR = 365.25
+#: The largest cohort matrix: 1,200 periods (100 years of months) a side, 1.44 million cells.
+MAX_COHORT_PERIODS = 1200
 
 
 def _count(value, name):
@@ -941,7 +1212,7 @@ def retention_rate(customers_start, customers_end, new_customers):
 
     Raises
     ------
-    LoyaltyXLError
+    InputError
         Counts that are not whole numbers >= 0; CE - CN < 0 or > CS (inconsistent counts).
 
     Examples
@@ -954,6 +1225,7 @@ def retention_rate(customers_start, customers_end, new_customers):
     cs, ce, cn = (_count(v, n) for v, n in ((customers_start, "customers_start"),
                                             (customers_end, "customers_end"),
                                             (new_customers, "new_customers")))
+    same_shape((cs, "customers_start"), (ce, "customers_end"), (cn, "new_customers"))
     kept = ce - cn
     check_not_greater(np.zeros_like(kept), kept, "new_customers must not exceed customers_end "
                       "(customers_end - new_customers < 0)", "new_customers")
@@ -990,7 +1262,7 @@ def churn_rate(customers_start, lost_customers=None, *, new_customers=None, cust
 
     Raises
     ------
-    LoyaltyXLError
+    InputError
         Counts that are not whole numbers >= 0; lost > CS + CN; a missing count.
 
     Examples
@@ -1004,16 +1276,17 @@ def churn_rate(customers_start, lost_customers=None, *, new_customers=None, cust
     if method == "complement":
         for value, name in ((customers_end, "customers_end"), (new_customers, "new_customers")):
             if value is None:
-                raise LoyaltyXLError(f"{name} is required with method='complement'",
+                raise InputError(f"{name} is required with method='complement'",
                                      argument=name)
         return result(1.0 - np.asarray(retention_rate(customers_start, customers_end,
                                                       new_customers)))
     if lost_customers is None:
-        raise LoyaltyXLError("lost_customers is required with method='lost'",
+        raise InputError("lost_customers is required with method='lost'",
                              argument="lost_customers")
     cs = _count(customers_start, "customers_start")
     lost = _count(lost_customers, "lost_customers")
     cn = 0.0 if new_customers is None else _count(new_customers, "new_customers")
+    same_shape((cs, "customers_start"), (lost, "lost_customers"), (cn, "new_customers"))
     with np.errstate(over="ignore"):
         ceiling = cs + cn
     check_not_greater(lost, ceiling, "lost_customers must not exceed customers_start + "
@@ -1065,7 +1338,7 @@ def repeat_purchase_rate(customer_ids=None, *, repeat_customers=None, customers=
 
     Raises
     ------
-    LoyaltyXLError
+    InputError
         Neither or both forms given; repeat_customers > customers; bad counts.
 
     See Also
@@ -1081,15 +1354,16 @@ def repeat_purchase_rate(customer_ids=None, *, repeat_customers=None, customers=
     """
     if customer_ids is not None:
         if repeat_customers is not None or customers is not None:
-            raise LoyaltyXLError("give either customer_ids or repeat_customers and customers, "
+            raise InputError("give either customer_ids or repeat_customers and customers, "
                                  "not both", argument="customer_ids")
         counts = _order_counts(customer_ids)
         return divide(np.count_nonzero(counts >= 2), counts.size)
     if repeat_customers is None or customers is None:
-        raise LoyaltyXLError("give customer_ids (one per order) or both repeat_customers and "
+        raise InputError("give customer_ids (one per order) or both repeat_customers and "
                              "customers", argument="customers")
     repeat = _count(repeat_customers, "repeat_customers")
     total = _count(customers, "customers")
+    same_shape((repeat, "repeat_customers"), (total, "customers"))
     check_not_greater(repeat, total, "repeat_customers must not exceed customers",
                       "repeat_customers")
     return divide(repeat, total)
@@ -1137,7 +1411,7 @@ def average_purchase_value(revenue, orders):
 
     Raises
     ------
-    LoyaltyXLError
+    InputError
         Non-numeric or infinite revenue; orders not whole numbers >= 0.
 
     Examples
@@ -1145,7 +1419,10 @@ def average_purchase_value(revenue, orders):
     >>> average_purchase_value(20000, 400)
     50.0
     """
-    return divide(quantity(revenue, "revenue", minimum=None), _count(orders, "orders"))
+    amount = quantity(revenue, "revenue", minimum=None)
+    n_orders = _count(orders, "orders")
+    same_shape((amount, "revenue"), (n_orders, "orders"))
+    return divide(amount, n_orders, "average_purchase_value")
 
 
 def purchase_frequency(orders, customers):
@@ -1166,7 +1443,7 @@ def purchase_frequency(orders, customers):
 
     Raises
     ------
-    LoyaltyXLError
+    InputError
         Bad counts; customers > orders.
 
     Examples
@@ -1176,8 +1453,9 @@ def purchase_frequency(orders, customers):
     """
     n_orders = _count(orders, "orders")
     n_customers = _count(customers, "customers")
+    same_shape((n_orders, "orders"), (n_customers, "customers"))
     check_not_greater(n_customers, n_orders, "customers must not exceed orders", "customers")
-    return divide(n_orders, n_customers)
+    return divide(n_orders, n_customers, "purchase_frequency")
 
 
 def customer_value(average_purchase_value, purchase_frequency):
@@ -1200,8 +1478,8 @@ def customer_value(average_purchase_value, purchase_frequency):
     apv = quantity(average_purchase_value, "average_purchase_value", allow_nan=True,
                    minimum=None)
     freq = quantity(purchase_frequency, "purchase_frequency", allow_nan=True)
-    with np.errstate(over="ignore", invalid="ignore"):  # huge inputs: inf (or inf * 0: NaN)
-        return result(apv * freq)
+    same_shape((apv, "average_purchase_value"), (freq, "purchase_frequency"))
+    return product(apv, freq, what="customer_value")
 
 
 def average_customer_lifespan(customer_ids, order_dates):
@@ -1224,7 +1502,7 @@ def average_customer_lifespan(customer_ids, order_dates):
 
     Raises
     ------
-    LoyaltyXLError
+    InputError
         Different lengths; a date that is not a date; an id without a date or vice versa.
 
     Examples
@@ -1238,13 +1516,13 @@ def average_customer_lifespan(customer_ids, order_dates):
     if ids.size == 0:
         return float("nan")
     codes, n_codes = customer_codes(ids)
-    ns = dates.astype(np.int64)
+    seconds = dates.astype("datetime64[s]").view(np.int64)  # years 1-9999: no overflow
     first = np.full(n_codes, np.iinfo(np.int64).max)
     last = np.full(n_codes, np.iinfo(np.int64).min)
-    np.minimum.at(first, codes, ns)
-    np.maximum.at(last, codes, ns)
+    np.minimum.at(first, codes, seconds)
+    np.maximum.at(last, codes, seconds)
     used = last >= first
-    days = (last[used] - first[used]) / 86_400e9
+    days = (last[used] - first[used]) / 86_400.0
     return float(days.mean() / DAYS_PER_YEAR)
 
 
@@ -1270,7 +1548,7 @@ def customer_lifetime_value(average_purchase_value, purchase_frequency, lifespan
 
     Raises
     ------
-    LoyaltyXLError
+    InputError
         Negative inputs; gross_margin outside 0..1.
 
     Examples
@@ -1286,8 +1564,9 @@ def customer_lifetime_value(average_purchase_value, purchase_frequency, lifespan
     freq = quantity(purchase_frequency, "purchase_frequency", allow_nan=True)
     years = quantity(lifespan, "lifespan", allow_nan=True)
     margin = quantity(gross_margin, "gross_margin", maximum=1.0)
-    with np.errstate(over="ignore", invalid="ignore"):
-        return result(apv * freq * years * margin)
+    same_shape((apv, "average_purchase_value"), (freq, "purchase_frequency"),
+               (years, "lifespan"), (margin, "gross_margin"))
+    return product(apv, freq, years, margin, what="customer_lifetime_value")
 
 
 def customer_acquisition_cost(marketing_spend, new_customers, *, sales_spend=0.0):
@@ -1313,9 +1592,13 @@ def customer_acquisition_cost(marketing_spend, new_customers, *, sales_spend=0.0
     """
     marketing = quantity(marketing_spend, "marketing_spend")
     sales = quantity(sales_spend, "sales_spend")
+    new = _count(new_customers, "new_customers")
+    same_shape((marketing, "marketing_spend"), (new, "new_customers"), (sales, "sales_spend"))
+    # Each share divided first: (1e308 + 1e308) / 2 is 1e308, not an overflow.
     with np.errstate(over="ignore"):
-        spend = marketing + sales
-    return divide(spend, _count(new_customers, "new_customers"))
+        per_customer = np.asarray(divide(marketing, new, "customer_acquisition_cost")) + \\
+            np.asarray(divide(sales, new, "customer_acquisition_cost"))
+    return result(finite(per_customer, "customer_acquisition_cost"))
 
 
 def clv_cac_ratio(clv, cac):
@@ -1331,7 +1614,10 @@ def clv_cac_ratio(clv, cac):
     >>> round(clv_cac_ratio(555.56, 200), 2)
     2.78
     """
-    return divide(quantity(clv, "clv", allow_nan=True), quantity(cac, "cac", allow_nan=True))
+    value = quantity(clv, "clv", allow_nan=True)
+    cost = quantity(cac, "cac", allow_nan=True)
+    same_shape((value, "clv"), (cost, "cac"))
+    return divide(value, cost, "clv_cac_ratio")
 
 
 def cohort_retention(customer_ids, order_dates, *, period="month"):
@@ -1354,6 +1640,12 @@ def cohort_retention(customer_ids, order_dates, *, period="month"):
         Index "cohort" (period labels such as 2026-10), a column "customers" (cohort size) and
         columns 0..K with the shares.
 
+    Raises
+    ------
+    InputError
+        Bad ids or dates; a matrix of more than 1,200 periods a side (``MAX_COHORT_PERIODS``:
+        dates over more than 100 years by month), refused before anything is allocated.
+
     Examples
     --------
     >>> m = cohort_retention(["a", "b", "a", "b", "c"],
@@ -1365,14 +1657,19 @@ def cohort_retention(customer_ids, order_dates, *, period="month"):
     """
     import pandas as pd
 
-    freq = period_freq(period)
+    period_freq(period)
     ids, dates = ids_and_dates(customer_ids, order_dates)
     if ids.size == 0:
         return pd.DataFrame({"customers": []}, index=pd.Index([], name="cohort"))
     codes, n_codes = customer_codes(ids)
-    ordinals = pd.PeriodIndex(pd.DatetimeIndex(dates), freq=freq).asi8
+    ordinals = period_ordinals(dates, period)
     start, end = int(ordinals.min()), int(ordinals.max())
     width = end - start + 1
+    if width > MAX_COHORT_PERIODS:
+        first, last = period_labels([start, end], period)
+        raise InputError(f"the cohort matrix would have {width:,} {period}s a side ({first} to "
+                         f"{last}); the limit is {MAX_COHORT_PERIODS:,} periods: choose a "
+                         "longer period or fewer dates", argument="order_dates")
     # One int64 key per (customer, period); the distinct keys are the customers' active periods.
     keys = codes.astype(np.int64) * width + (ordinals - start)
     if n_codes * width <= 400_000_000:  # a bitmap: linear time, keys come out sorted
@@ -1392,8 +1689,7 @@ def cohort_retention(customer_ids, order_dates, *, period="month"):
         shares = counts / np.where(sizes > 0, sizes, np.nan)[:, None]
     observable = np.arange(width)[:, None] + np.arange(width)[None, :] < width
     shares[~observable] = np.nan
-    cohorts = np.arange(start, end + 1)
-    labels = [period_label(p) for p in pd.PeriodIndex.from_ordinals(cohorts, freq=freq)]
+    labels = period_labels(np.arange(start, end + 1), period)
     out = pd.DataFrame(shares, index=pd.Index(labels, name="cohort"), columns=list(range(width)))
     out.insert(0, "customers", sizes)
     return out
@@ -1433,7 +1729,7 @@ import numpy as np
 from loyalty_xl.errors import InputError, LoyaltyXLError
 from loyalty_xl.kpis._dates import customer_ids as checked_ids
 from loyalty_xl.kpis._dates import to_dates
-from loyalty_xl.kpis._inputs import first_bad, quantity, to_float
+from loyalty_xl.kpis._inputs import choice, first_bad, quantity, to_float
 
 #: Length of each time unit in days ("M" is an average month of 365.25 / 12 days).
 UNITS = {"D": 1.0, "W": 7.0, "M": 365.25 / 12}
@@ -1467,10 +1763,7 @@ def _out(values, *inputs):
 
 
 def _unit_days(unit) -> float:
-    if unit not in UNITS:
-        raise InputError(f"unit must be one of {', '.join(map(repr, UNITS))}", argument="unit",
-                         value=unit, has_value=True)
-    return UNITS[unit]
+    return UNITS[choice(unit, "unit", tuple(UNITS))]
 
 
 # --- the per-customer summary ----------------------------------------------------------------
@@ -2243,6 +2536,11 @@ def predict_clv(summary, *, horizon_months=12, discount=0.0, margin=1.0, bgnbd=N
     if months > 1200:
         raise InputError("horizon_months must be at most 1200 (100 years)",
                          argument="horizon_months", value=months)
+    for name, model, kind in (("bgnbd", bgnbd, BGNBDModel),
+                              ("gamma_gamma", gamma_gamma, GammaGammaModel)):
+        if model is not None and not isinstance(model, kind):
+            raise InputError(f"{name} must be a fitted model from fit_{name}",
+                             argument=name, value=type(model).__name__, has_value=True)
     unit_days = _unit_days(summary.attrs.get("unit", "W"))
     x, tx, age = _checked_rft(summary["frequency"], summary["recency"], summary["T"],
                               broadcast=False)
@@ -2281,7 +2579,7 @@ _SOURCES['loyalty_xl.kpis.programme'] = '''"""Loyalty-programme KPIs: participat
 
 from __future__ import annotations
 
-from loyalty_xl.kpis._inputs import check_not_greater, divide, quantity
+from loyalty_xl.kpis._inputs import check_not_greater, divide, flag, quantity, same_shape
 
 
 def participation_rate(members, customers):
@@ -2309,6 +2607,7 @@ def participation_rate(members, customers):
     """
     n_members = quantity(members, "members", whole=True)
     n_customers = quantity(customers, "customers", whole=True)
+    same_shape((n_members, "members"), (n_customers, "customers"))
     check_not_greater(n_members, n_customers, "members must not exceed customers", "members")
     return divide(n_members, n_customers)
 
@@ -2333,7 +2632,7 @@ def redemption_rate(redeemed, issued, *, carry_over=False):
     Raises
     ------
     LoyaltyXLError
-        Negative amounts; redeemed > issued without carry_over.
+        Negative amounts; redeemed > issued without carry_over; carry_over not a bool.
 
     Examples
     --------
@@ -2344,11 +2643,12 @@ def redemption_rate(redeemed, issued, *, carry_over=False):
     """
     n_redeemed = quantity(redeemed, "redeemed")
     n_issued = quantity(issued, "issued")
-    if not carry_over:
+    same_shape((n_redeemed, "redeemed"), (n_issued, "issued"))
+    if not flag(carry_over, "carry_over"):
         check_not_greater(n_redeemed, n_issued, "redeemed must not exceed issued (declare "
                           "carry_over=True if rewards issued earlier can be redeemed)",
                           "redeemed")
-    return divide(n_redeemed, n_issued)
+    return divide(n_redeemed, n_issued, "redemption_rate")
 
 
 def active_engagement_rate(active_members, members):
@@ -2379,6 +2679,7 @@ def active_engagement_rate(active_members, members):
     """
     active = quantity(active_members, "active_members", whole=True)
     n_members = quantity(members, "members", whole=True)
+    same_shape((active, "active_members"), (n_members, "members"))
     check_not_greater(active, n_members, "active_members must not exceed members",
                       "active_members")
     return divide(active, n_members)
@@ -2394,14 +2695,18 @@ from typing import NamedTuple
 
 import numpy as np
 
-from loyalty_xl.errors import LoyaltyXLError
+from loyalty_xl.errors import InputError
 from loyalty_xl.kpis._inputs import (
     Tally,
     answer_codes,
+    blank_mask,
     checked_weights,
     choice,
+    flag,
+    is_real,
     tally,
     to_float,
+    unscale,
 )
 
 NPS_METHODS = ("adjusted_wald", "wald")
@@ -2454,10 +2759,6 @@ def _nps_groups(t: Tally):
     return promoters, total - promoters - detractors, detractors, total, t.effective_n()
 
 
-def _nps_tally(scores_, weights):
-    return _nps_groups(tally(scores_, "scores", 0, 10, weights))
-
-
 def nps_breakdown(scores, *, weights=None) -> NPSBreakdown:
     """Promoters (9-10), passives (7-8) and detractors (0-6): counts, shares and the NPS.
 
@@ -2478,7 +2779,7 @@ def nps_breakdown(scores, *, weights=None) -> NPSBreakdown:
 
     Raises
     ------
-    LoyaltyXLError
+    InputError
         A score that is not a whole number from 0 to 10, text, or a bad weight.
 
     Examples
@@ -2487,11 +2788,12 @@ def nps_breakdown(scores, *, weights=None) -> NPSBreakdown:
     >>> b.promoters, b.passives, b.detractors, b.n, b.nps
     (90.0, 70.0, 40.0, 200.0, 25.0)
     """
-    promoters, passives, detractors, total, _ = _nps_tally(scores, weights)
+    t = tally(scores, "scores", 0, 10, weights)
+    promoters, passives, detractors, total, _ = _nps_groups(t)
+    counts = [t.weighted(c) for c in (promoters, passives, detractors, total)]
     if total == 0:
-        return NPSBreakdown(promoters, passives, detractors, total, *(math.nan,) * 4)
-    return NPSBreakdown(promoters, passives, detractors, total, promoters / total,
-                        passives / total, detractors / total,
+        return NPSBreakdown(*counts, *(math.nan,) * 4)
+    return NPSBreakdown(*counts, promoters / total, passives / total, detractors / total,
                         100.0 * (promoters - detractors) / total)
 
 
@@ -2516,7 +2818,7 @@ def net_promoter_score(scores, *, weights=None) -> float:
 
     Raises
     ------
-    LoyaltyXLError
+    InputError
         A score that is not a whole number from 0 to 10, text, or a bad weight.
 
     See Also
@@ -2533,7 +2835,8 @@ def net_promoter_score(scores, *, weights=None) -> float:
     >>> net_promoter_score([10, 0, None, 7], weights=[3, 1, None, 1])
     40.0
     """
-    return nps_breakdown(scores, weights=weights).nps
+    promoters, _, detractors, total, _ = _nps_groups(tally(scores, "scores", 0, 10, weights))
+    return 100.0 * (promoters - detractors) / total if total else math.nan
 
 
 def _shares(promoters, detractors, n, method):
@@ -2592,7 +2895,7 @@ def nps_interval(scores, *, confidence=0.95, method="adjusted_wald", weights=Non
 
     Raises
     ------
-    LoyaltyXLError
+    InputError
         Bad scores or weights, a confidence outside (0, 1), an unknown method.
 
     References
@@ -2610,9 +2913,60 @@ def nps_interval(scores, *, confidence=0.95, method="adjusted_wald", weights=Non
     >>> round(ci.standard_error, 2), round(ci.low, 1), round(ci.high, 1)
     (5.42, 14.4, 35.6)
     """
+    t = tally(scores, "scores", 0, 10, weights)
+    return nps_interval_counts(t.counts, square_sum=t.square_sum, confidence=confidence,
+                               method=method)
+
+
+def nps_interval_counts(counts, *, square_sum=None, confidence=0.95,
+                        method="adjusted_wald") -> NPSInterval:
+    """:func:`nps_interval` from aggregates: the (weighted) number of answers per score.
+
+    The same formula as :func:`nps_interval` (which tallies its answers, then calls this), for
+    answers counted elsewhere, e.g. by a database: ``counts[s]`` is the number of answers s
+    (0..10), or their sum of weights; ``square_sum`` the sum of squared weights (Kish's
+    effective n is ``sum(counts)^2 / square_sum``; default: unweighted, ``sum(counts)``).
+
+    Parameters
+    ----------
+    counts : array-like of 11 numbers >= 0
+    square_sum : float, optional
+    confidence : float, default 0.95
+    method : {"adjusted_wald", "wald"}
+
+    Returns
+    -------
+    NPSInterval
+        All NaN when the counts sum to 0.
+
+    Raises
+    ------
+    InputError
+        Counts that are not 11 finite numbers >= 0, a bad confidence or method.
+
+    Examples
+    --------
+    >>> counts = [0, 0, 0, 40, 0, 0, 0, 0, 70, 0, 90]  # 40 threes, 70 eights, 90 tens
+    >>> ci = nps_interval_counts(counts)
+    >>> ci.nps, round(ci.low, 1), round(ci.high, 1)
+    (25.0, 14.1, 35.2)
+    """
     choice(method, "method", NPS_METHODS)
     z = _z_for(confidence)
-    return _interval(tally(scores, "scores", 0, 10, weights), z, confidence, method)
+    return _interval(_counted(counts, 0, 10, square_sum), z, confidence, method)
+
+
+def _counted(counts, low, high, square_sum=None, name="counts") -> Tally:
+    """A Tally from aggregated counts per answer low..high (checked: finite, >= 0)."""
+    values = to_float(counts, name).astype(float).ravel()
+    if values.size != high - low + 1 or not (np.isfinite(values) & (values >= 0)).all():
+        raise InputError(f"{name} must be {high - low + 1} finite numbers >= 0, one per "
+                         f"answer {low} to {high}", argument=name)
+    squares = float(values.sum()) if square_sum is None else float(square_sum)
+    if not squares >= 0:
+        raise InputError("square_sum must be a number >= 0", argument="square_sum",
+                         value=square_sum, has_value=True)
+    return Tally(low, values, squares)
 
 
 def nps_by_segment(scores, segments, *, confidence=0.95, method="adjusted_wald", weights=None):
@@ -2639,7 +2993,7 @@ def nps_by_segment(scores, segments, *, confidence=0.95, method="adjusted_wald",
 
     Raises
     ------
-    LoyaltyXLError
+    InputError
         Bad scores or weights; segments of a different length.
 
     Examples
@@ -2650,18 +3004,18 @@ def nps_by_segment(scores, segments, *, confidence=0.95, method="adjusted_wald",
     """
     import pandas as pd
 
-    from loyalty_xl.kpis._dates import _blank_mask
     from loyalty_xl.kpis._dates import labels as checked_labels
 
     choice(method, "method", NPS_METHODS)
-    z = _z_for(confidence)
+    _z_for(confidence)
     codes, answered = answer_codes(scores, "scores", 0, 10)
     labels = checked_labels(segments, "segments")
     if labels.size != codes.size:
-        raise LoyaltyXLError("segments must have one value per score", argument="segments",
-                             value=(labels.size, codes.size), has_value=True)
-    labels = np.where(_blank_mask(labels) | pd.isna(labels), "(blank)", labels.astype(object))
-    w = None if weights is None else checked_weights(weights, codes.size, answered)
+        raise InputError("segments must have one value per score", argument="segments",
+                         value=(labels.size, codes.size), has_value=True)
+    labels = np.where(blank_mask(labels) | pd.isna(labels), "(blank)", labels.astype(object))
+    w, scale = (None, 1.0) if weights is None else checked_weights(weights, codes.size,
+                                                                    answered)
     if answered is not None:  # segments of blank answers must not appear as empty rows
         labels, codes = labels[answered], codes[answered]
         w = None if w is None else w[answered]
@@ -2670,22 +3024,70 @@ def nps_by_segment(scores, segments, *, confidence=0.95, method="adjusted_wald",
     counts = np.bincount(group * 11 + codes, weights=w, minlength=cells).reshape(-1, 11)
     squares = counts if w is None else np.bincount(group * 11 + codes, weights=w * w,
                                                    minlength=cells).reshape(-1, 11)
+    table = nps_by_segment_counts(names, counts, square_sums=squares.sum(axis=1),
+                                  confidence=confidence, method=method)
+    if scale != 1.0:  # weights were divided by scale: n back in the weights' units
+        table["n"] = [unscale(n, scale) for n in table["n"]]
+    return table
+
+
+def nps_by_segment_counts(segments, counts, *, square_sums=None, confidence=0.95,
+                          method="adjusted_wald"):
+    """:func:`nps_by_segment` from aggregates: one row of 11 (weighted) counts per segment.
+
+    The same formula as :func:`nps_by_segment` (which tallies its answers, then calls this).
+
+    Parameters
+    ----------
+    segments : sequence of labels, one per row of counts
+    counts : array-like, shape (segments, 11)
+        Answers (or sums of weights) per score 0..10.
+    square_sums : array-like, optional
+        Sum of squared weights per segment (default: unweighted).
+    confidence : float, default 0.95
+    method : {"adjusted_wald", "wald"}
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``segment``, ``n``, ``nps``, ``low``, ``high``, in the given order.
+
+    Examples
+    --------
+    >>> t = nps_by_segment_counts(["web"], [[0] * 9 + [1, 1]])
+    >>> t[["segment", "n", "nps"]].values.tolist()
+    [['web', 2.0, 100.0]]
+    """
+    import pandas as pd
+
+    choice(method, "method", NPS_METHODS)
+    z = _z_for(confidence)
+    table = np.asarray(counts, dtype=float).reshape(-1, 11)
+    names = list(segments)
+    if len(names) != table.shape[0]:
+        raise InputError("segments must have one value per row of counts",
+                         argument="segments", value=(len(names), table.shape[0]),
+                         has_value=True)
+    squares = [None] * len(names) if square_sums is None else list(np.ravel(square_sums))
     rows = []
-    for name, row, square in zip(names, counts.astype(float), squares):
-        ci = _interval(Tally(0, row, float(square.sum())), z, confidence, method)
+    for name, row, square in zip(names, table, squares):
+        ci = _interval(_counted(row, 0, 10, square), z, confidence, method)
         rows.append((name, float(row.sum()), ci.nps, ci.low, ci.high))
     return pd.DataFrame(rows, columns=["segment", "n", "nps", "low", "high"])
 
 
 def _z_for(confidence) -> float:
-    try:
-        level = float(confidence)
-    except (TypeError, ValueError):
-        level = math.nan
+    level = math.nan
+    if is_real(confidence):
+        try:
+            level = float(confidence)
+        except (TypeError, ValueError, ArithmeticError):
+            pass
     if not 0 < level < 1:
-        raise LoyaltyXLError("confidence must be a number between 0 and 1 (e.g. 0.95)",
-                             argument="confidence", value=confidence, has_value=True)
-    return NormalDist().inv_cdf(0.5 + level / 2)
+        raise InputError("confidence must be a number between 0 and 1 (e.g. 0.95)",
+                         argument="confidence", value=confidence, has_value=True)
+    # From the tail: 0.5 + level / 2 rounds to 1 for a level within 1e-16 of 1.
+    return -NormalDist().inv_cdf((1.0 - level) / 2)
 
 
 def nps_difference_test(scores_a, scores_b, *, method="wald", weights_a=None,
@@ -2707,11 +3109,12 @@ def nps_difference_test(scores_a, scores_b, *, method="wald", weights_a=None,
     -------
     NPSTest
         ``difference`` (NPS_a - NPS_b in points), ``z``, ``p_value``. NaN when a group has no
-        answer, or when both groups have no variance and the same score.
+        answer, or when both groups have no variance and the same score. When both have no
+        variance and different scores, z is undefined (NaN, never inf) and p_value is 0.
 
     Raises
     ------
-    LoyaltyXLError
+    InputError
         Bad scores or weights, an unknown method.
 
     Examples
@@ -2730,23 +3133,20 @@ def nps_difference_test(scores_a, scores_b, *, method="wald", weights_a=None,
         return NPSTest(math.nan, math.nan, math.nan, method)
     se = math.sqrt(var_a / n_a + var_b / n_b)
     shift = center_a - center_b
-    if se == 0:
-        if shift == 0:
-            return NPSTest(difference, math.nan, math.nan, method)
-        z = math.copysign(math.inf, shift)
-    else:
-        z = shift / se
+    if se == 0:  # both groups unanimous: z is undefined; p is 0 if they differ, else undefined
+        return NPSTest(difference, math.nan, 0.0 if shift else math.nan, method)
+    z = shift / se
     return NPSTest(difference, z, math.erfc(abs(z) / math.sqrt(2.0)), method)
 
 
 def _scale(scale, table, name="scale"):
     if scale is None:
-        raise LoyaltyXLError(f"{name} is required: one of {', '.join(map(repr, table))}",
-                             argument=name)
-    if scale not in table:
-        raise LoyaltyXLError(f"{name} must be one of {', '.join(map(repr, table))} "
-                             "(the scale is declared, never guessed)", argument=name,
-                             value=scale, has_value=True)
+        raise InputError(f"{name} is required: one of {', '.join(map(repr, table))}",
+                         argument=name)
+    if not isinstance(scale, str) or scale not in table:
+        raise InputError(f"{name} must be one of {', '.join(map(repr, table))} "
+                         "(the scale is declared, never guessed)", argument=name,
+                         value=scale, has_value=True)
     return table[scale]
 
 
@@ -2776,7 +3176,7 @@ def csat(scores, *, scale, threshold=None, weights=None) -> float:
 
     Raises
     ------
-    LoyaltyXLError
+    InputError
         An answer off the scale, a threshold off the scale, an unknown scale.
 
     See Also
@@ -2790,14 +3190,39 @@ def csat(scores, *, scale, threshold=None, weights=None) -> float:
     >>> csat([5, 4, 3, 2, 5], scale="1-5", threshold=5)
     0.4
     """
+    low, high, _ = _scale(scale, CSAT_SCALES)
+    t = tally(scores, "scores", low, high, weights)
+    return csat_counts(t.counts, scale=scale, threshold=threshold)
+
+
+def csat_counts(counts, *, scale, threshold=None) -> float:
+    """:func:`csat` from aggregates: the (weighted) number of answers per point of the scale.
+
+    The same formula as :func:`csat` (which tallies its answers, then calls this).
+
+    Parameters
+    ----------
+    counts : array-like, one number >= 0 per answer of the scale, lowest first
+    scale : {"1-5", "1-7", "1-10", "0-10"}
+    threshold : int, optional
+
+    Returns
+    -------
+    float
+        NaN when the counts sum to 0.
+
+    Examples
+    --------
+    >>> csat_counts([0, 1, 1, 1, 2], scale="1-5")  # the answers 5, 4, 3, 2, 5
+    0.6
+    """
     low, high, default = _scale(scale, CSAT_SCALES)
     if threshold is None:
         threshold = default
-    elif isinstance(threshold, bool) or not isinstance(threshold, (int, float, np.number)) \\
-            or not low <= threshold <= high:
-        raise LoyaltyXLError(f"threshold must be a number on the {scale} scale",
-                             argument="threshold", value=threshold, has_value=True)
-    t = tally(scores, "scores", low, high, weights)
+    elif not is_real(threshold) or not low <= threshold <= high:
+        raise InputError(f"threshold must be a number on the {scale} scale",
+                         argument="threshold", value=threshold, has_value=True)
+    t = _counted(counts, low, high)
     return _share(t.at_least(math.ceil(threshold)), t.total)
 
 
@@ -2819,7 +3244,7 @@ def csat_mean(scores, *, scale, weights=None) -> float:
 
     Raises
     ------
-    LoyaltyXLError
+    InputError
         An answer off the scale or an unknown scale.
 
     Examples
@@ -2856,7 +3281,7 @@ def customer_effort_score(scores, *, scale="1-7", method="mean", reverse=False,
 
     Raises
     ------
-    LoyaltyXLError
+    InputError
         An answer off the scale, an unknown scale or method.
 
     Examples
@@ -2868,12 +3293,43 @@ def customer_effort_score(scores, *, scale="1-7", method="mean", reverse=False,
     >>> customer_effort_score([1, 2, 5], scale="1-5", method="share", reverse=True)
     0.6666666666666666
     """
+    low, high, _, _ = _scale(scale, CES_SCALES)
+    choice(method, "method", ("mean", "share"))
+    flag(reverse, "reverse")
+    t = tally(scores, "scores", low, high, weights)
+    return customer_effort_score_counts(t.counts, scale=scale, method=method, reverse=reverse)
+
+
+def customer_effort_score_counts(counts, *, scale="1-7", method="mean",
+                                 reverse=False) -> float:
+    """:func:`customer_effort_score` from aggregates: the (weighted) number of answers per
+    point of the scale, lowest first.
+
+    The same formula as :func:`customer_effort_score` (which tallies, then calls this).
+
+    Parameters
+    ----------
+    counts : array-like, one number >= 0 per answer of the scale
+    scale : {"1-7", "1-5"}
+    method : {"mean", "share"}
+    reverse : bool
+
+    Returns
+    -------
+    float
+        NaN when the counts sum to 0.
+
+    Examples
+    --------
+    >>> customer_effort_score_counts([0, 1, 0, 0, 2, 1, 1])  # the answers 7, 6, 5, 2, 5
+    5.0
+    """
     low, high, agree_from, easy_upto = _scale(scale, CES_SCALES)
     choice(method, "method", ("mean", "share"))
-    t = tally(scores, "scores", low, high, weights)
+    t = _counted(counts, low, high)
     if method == "mean":
         return t.mean()
-    agreeing = t.at_most(easy_upto) if reverse else t.at_least(agree_from)
+    agreeing = t.at_most(easy_upto) if flag(reverse, "reverse") else t.at_least(agree_from)
     return _share(agreeing, t.total)
 
 
@@ -2905,7 +3361,7 @@ def customer_loyalty_index(recommend, buy_again, other_products, *, points=CLI_P
 
     Raises
     ------
-    LoyaltyXLError
+    InputError
         Answers off 1-6, inputs of different lengths, a bad points table.
 
     Examples
@@ -2919,31 +3375,82 @@ def customer_loyalty_index(recommend, buy_again, other_products, *, points=CLI_P
     2.0
     """
     choice(method, "method", ("points", "mean"))
-    table = to_float(points, "points")
-    if table.size != 6 or not np.isfinite(table).all():
-        raise LoyaltyXLError("points must be 6 finite numbers, for answers 1 to 6",
-                             argument="points", value=list(np.ravel(points)), has_value=True)
+    _cli_points(points)
     coded = [answer_codes(a, name, 1, 6) for a, name in
              zip((recommend, buy_again, other_products), CLI_QUESTIONS)]
     sizes = [codes.size for codes, _ in coded]
     if len(set(sizes)) > 1:
-        raise LoyaltyXLError("recommend, buy_again and other_products must have one answer per "
-                             "respondent each (the same length)", argument="other_products",
-                             value=sizes, has_value=True)
+        raise InputError("recommend, buy_again and other_products must have one answer per "
+                         "respondent each (the same length)", argument="other_products",
+                         value=sizes, has_value=True)
     # Each respondent's three codes (0-5 for answers 1-6, 6 for blank) as one of 7^3 patterns:
     # count the patterns, score each pattern once.
     pattern = coded[0][0] * 49 + coded[1][0] * 7 + coded[2][0]
     answered = None
     if weights is not None:
         answered = (pattern != 342) if any(mask is not None for _, mask in coded) else None
-        weights = checked_weights(weights, pattern.size, answered)
+        weights, _ = checked_weights(weights, pattern.size, answered)
     counts = np.bincount(pattern, weights=weights, minlength=343)
-    digits = np.array(np.unravel_index(np.arange(343), (7, 7, 7)))  # 3 x 343 codes
+    answers = np.array(np.unravel_index(np.arange(343), (7, 7, 7)), dtype=float) + 1
+    answers[answers == 7] = np.nan  # code 6: no answer
+    return customer_loyalty_index_counts(*answers, counts, points=points, method=method)
+
+
+def _cli_points(points):
+    table = to_float(points, "points")
+    if table.size != 6 or not np.isfinite(table).all():
+        raise InputError("points must be 6 finite numbers, for answers 1 to 6",
+                         argument="points", value=table.tolist(), has_value=True)
+    if np.abs(table).max() > 1e300:
+        raise InputError("points must be numbers from -1e300 to 1e300", argument="points",
+                         value=table.tolist(), has_value=True)
+    return table
+
+
+def customer_loyalty_index_counts(recommend, buy_again, other_products, counts, *,
+                                  points=CLI_POINTS, method="points") -> float:
+    """:func:`customer_loyalty_index` from aggregates: answer patterns and how many
+    respondents (or their sum of weights) gave each.
+
+    The same formula as :func:`customer_loyalty_index` (which counts its respondents' patterns,
+    then calls this): each pattern's score is the mean of its points over the answers given,
+    ``CLI = sum(count * score) / sum(count)`` over patterns with an answer.
+
+    Parameters
+    ----------
+    recommend, buy_again, other_products : array-like of whole numbers 1-6 or blanks
+        One value per pattern, aligned.
+    counts : array-like of numbers >= 0
+        The (weighted) number of respondents with each pattern.
+    points : sequence of 6 numbers
+    method : {"points", "mean"}
+
+    Returns
+    -------
+    float
+        NaN when nobody answered.
+
+    Examples
+    --------
+    >>> customer_loyalty_index_counts([1, 2], [1, 4], [1, None], [1, 1])
+    80.0
+    """
+    choice(method, "method", ("points", "mean"))
+    table = _cli_points(points)
+    codes = [answer_codes(a, name, 1, 6)[0] for a, name in
+             zip((recommend, buy_again, other_products), CLI_QUESTIONS)]
+    weight = to_float(counts, "counts").astype(float).ravel()
+    if len({c.size for c in codes} | {weight.size}) > 1:
+        raise InputError("recommend, buy_again, other_products and counts must be aligned "
+                         "(the same length)", argument="counts")
+    if not (np.isfinite(weight) & (weight >= 0)).all():
+        raise InputError("counts must be finite numbers >= 0", argument="counts")
+    digits = np.array(codes)  # 3 x patterns, 6 = no answer
     value = np.append(table if method == "points" else np.arange(1.0, 7.0), 0.0)[digits]
     given = (digits < 6).sum(axis=0)
     score = value.sum(axis=0) / np.maximum(given, 1)
-    total = counts[given > 0].sum()
-    return float(np.dot(counts[given > 0], score[given > 0]) / total) if total else math.nan
+    total = weight[given > 0].sum()
+    return float(np.dot(weight[given > 0], score[given > 0]) / total) if total else math.nan
 '''
 
 _SOURCES['loyalty_xl.udfs'] = '''"""Excel functions: one thin wrapper per KPI, for classic xlwings, xlwings Lite and Server.
@@ -2969,7 +3476,7 @@ from xlwings import arg, func
 
 from loyalty_xl import kpis
 from loyalty_xl import excel_cells as cells
-from loyalty_xl.errors import LoyaltyXLError
+from loyalty_xl.errors import InputError, LoyaltyXLError
 
 __all__ = [
     "NPS", "NPS_BREAKDOWN", "NPS_INTERVAL", "NPS_TEST", "NPS_BY", "CSAT", "CSAT_MEAN", "CES",
@@ -2988,7 +3495,11 @@ DOC_DATES = "Range of order dates, aligned with the customer ids."
 
 
 def _excel(f):
-    """Turn LoyaltyXLError into #VALUE! with a one-line message naming the cell."""
+    """Turn LoyaltyXLError into #VALUE! with a one-line message naming the cell.
+
+    Anything else that escapes is a bug: it still becomes ``#VALUE! internal error: ...`` (one
+    line, never a traceback in a cell), and the fuzz tests count it as a failure.
+    """
     signature = inspect.signature(f)
 
     @functools.wraps(f)
@@ -2996,28 +3507,52 @@ def _excel(f):
         try:
             return f(*args, **kwargs)
         except LoyaltyXLError as err:
-            where = ""
-            if err.position is not None:
-                raw = signature.bind_partial(*args, **kwargs).arguments.get(err.argument)
-                if isinstance(raw, (list, tuple)):
-                    where = cells.locate(raw, err.argument, err.position)
-            return cells.error_result(err.describe(where))
+            return cells.error_result(err.describe(_where(signature, err, args, kwargs)))
+        except Exception as err:  # noqa: BLE001 - last resort: a cell never gets a traceback
+            text = " ".join(f"{type(err).__name__}: {err}".split())[:200]
+            return cells.error_result(f"internal error: {text}")
 
     return wrapper
 
 
-def _option(value, default):
+def _where(signature, err, args, kwargs) -> str:
+    """The cell of an error position (row and column within its range), or ""."""
+    if err.position is None:
+        return ""
+    try:
+        raw = signature.bind_partial(*args, **kwargs).arguments.get(err.argument)
+    except TypeError:
+        return ""
+    if not isinstance(raw, (list, tuple)):
+        return ""
+    try:
+        return cells.locate(raw, err.argument, err.position)
+    except LoyaltyXLError:
+        return ""
+
+
+def _option(value, default, name="option"):
     """An optional single-cell argument: the default when missing or blank."""
     value = cells.scalar(value)
     if value is None:
         return default
+    if isinstance(value, (list, tuple)):
+        raise InputError(f"{name} must be a single cell", argument=name,
+                         value=f"a range of {len(value)} rows", has_value=True)
     if isinstance(value, dict):
-        raise LoyaltyXLError("an option contains an Excel error", value=value.get("basicValue"))
+        error = value.get("basicValue") if value.get("type") == "Error" else None
+        if error is None and value.get("type") != "Error" and "basicValue" in value:
+            return _option(value["basicValue"], default, name)
+        raise InputError(f"{name} contains the Excel error {str(error or '')[:20]}".rstrip(),
+                         argument=name)
+    if type(value) is int and value in cells.COM_ERRORS:
+        raise InputError(f"{name} contains the Excel error {cells.COM_ERRORS[value]}",
+                         argument=name)
     return value
 
 
 def _flag(value, name, default=False):
-    value = _option(value, default)
+    value = _option(value, default, name)
     if isinstance(value, (bool, np.bool_)):
         return bool(value)
     if isinstance(value, (int, float)) and value in (0, 1):
@@ -3041,15 +3576,15 @@ def _per_cell(kpi, *named, **options):
             values.append(None)
             continue
         read = cells.read_numbers(raw, name)
-        if read.values.size == 1:
-            values.append(read.values[0])
+        if read.values.size <= 1:  # a cell (an empty range: a blank cell)
+            values.append(read.values[0] if read.values.size else None)
             continue
         if shape is not None and read.shape != shape:
-            raise LoyaltyXLError(f"{name} must be a single cell or a range of the same size as "
-                                 f"the other ranges ({shape[0]} x {shape[1]})", argument=name,
-                                 value=f"{read.shape[0]} x {read.shape[1]}", has_value=True)
+            raise InputError(f"{name} must be a single cell or a range of the same size as "
+                             f"the other ranges ({shape[0]} x {shape[1]})", argument=name,
+                             value=f"{read.shape[0]} x {read.shape[1]}", has_value=True)
         shape = read.shape
-        values.append(read.values if read.values.size else None)
+        values.append(read.values)
     result = kpi(*values, **options)
     return cells.number(result) if shape is None else cells.grid(result, shape)
 
@@ -3075,10 +3610,10 @@ def NPS_BREAKDOWN(scores, weights=None):
     b = kpis.nps_breakdown(_numbers(scores, "scores"), weights=_numbers(weights, "weights"))
     share_total = cells.number(1.0 if b.n else np.nan)
     return [["", "Count", "Share"],
-            ["Promoters", b.promoters, cells.number(b.promoter_share)],
-            ["Passives", b.passives, cells.number(b.passive_share)],
-            ["Detractors", b.detractors, cells.number(b.detractor_share)],
-            ["Total", b.n, share_total],
+            ["Promoters", cells.number(b.promoters), cells.number(b.promoter_share)],
+            ["Passives", cells.number(b.passives), cells.number(b.passive_share)],
+            ["Detractors", cells.number(b.detractors), cells.number(b.detractor_share)],
+            ["Total", cells.number(b.n), share_total],
             ["NPS", cells.number(b.nps), ""]]
 
 
@@ -3090,8 +3625,9 @@ def NPS_BREAKDOWN(scores, weights=None):
 @_excel
 def NPS_INTERVAL(scores, confidence=0.95, method="adjusted_wald", weights=None):
     """Spills the low and high end of the NPS confidence interval, in points."""
-    ci = kpis.nps_interval(_numbers(scores, "scores"), confidence=_option(confidence, 0.95),
-                           method=_option(method, "adjusted_wald"),
+    ci = kpis.nps_interval(_numbers(scores, "scores"),
+                           confidence=_option(confidence, 0.95, "confidence"),
+                           method=_option(method, "adjusted_wald", "method"),
                            weights=_numbers(weights, "weights"))
     return [[cells.number(ci.low), cells.number(ci.high)]]
 
@@ -3104,7 +3640,7 @@ def NPS_INTERVAL(scores, confidence=0.95, method="adjusted_wald", weights=None):
 def NPS_TEST(scores_a, scores_b, method="wald"):
     """Spills the NPS difference (a - b, points), z and the two-sided p-value."""
     t = kpis.nps_difference_test(_numbers(scores_a, "scores_a"), _numbers(scores_b, "scores_b"),
-                                 method=_option(method, "wald"))
+                                 method=_option(method, "wald", "method"))
     return [[cells.number(t.difference), cells.number(t.z), cells.number(t.p_value)]]
 
 
@@ -3116,10 +3652,11 @@ def NPS_TEST(scores_a, scores_b, method="wald"):
 def NPS_BY(scores, segments, confidence=0.95):
     """Spills NPS per segment: segment, answers, NPS and the low and high end of its interval."""
     table = kpis.nps_by_segment(_numbers(scores, "scores"), cells.read(segments, "segments").values,
-                                confidence=_option(confidence, 0.95))
+                                confidence=_option(confidence, 0.95, "confidence"))
     rows = [["Segment", "Answers", "NPS", "Low", "High"]]
     for segment, n, nps, low, high in table.itertuples(index=False):
-        rows.append([segment, n, cells.number(nps), cells.number(low), cells.number(high)])
+        rows.append([cells.cell_value(segment), cells.number(n), cells.number(nps),
+                     cells.number(low), cells.number(high)])
     return rows
 
 
@@ -3131,8 +3668,9 @@ def NPS_BY(scores, segments, confidence=0.95):
 @_excel
 def CSAT(scores, scale, threshold=None, weights=None):
     """Customer satisfaction: share of satisfied answers (top two boxes of the scale)."""
-    return cells.number(kpis.csat(_numbers(scores, "scores"), scale=_option(scale, None),
-                                  threshold=_option(threshold, None),
+    return cells.number(kpis.csat(_numbers(scores, "scores"),
+                                  scale=_option(scale, None, "scale"),
+                                  threshold=_option(threshold, None, "threshold"),
                                   weights=_numbers(weights, "weights")))
 
 
@@ -3143,7 +3681,8 @@ def CSAT(scores, scale, threshold=None, weights=None):
 @_excel
 def CSAT_MEAN(scores, scale, weights=None):
     """Mean satisfaction answer on the declared scale."""
-    return cells.number(kpis.csat_mean(_numbers(scores, "scores"), scale=_option(scale, None),
+    return cells.number(kpis.csat_mean(_numbers(scores, "scores"),
+                                       scale=_option(scale, None, "scale"),
                                        weights=_numbers(weights, "weights")))
 
 
@@ -3157,7 +3696,8 @@ def CSAT_MEAN(scores, scale, weights=None):
 def CES(scores, scale="1-7", method="mean", reverse=False, weights=None):
     """Customer Effort Score: mean agreement that the company made it easy (or share agreeing)."""
     return cells.number(kpis.customer_effort_score(
-        _numbers(scores, "scores"), scale=_option(scale, "1-7"), method=_option(method, "mean"),
+        _numbers(scores, "scores"), scale=_option(scale, "1-7", "scale"),
+        method=_option(method, "mean", "method"),
         reverse=_flag(reverse, "reverse"), weights=_numbers(weights, "weights")))
 
 
@@ -3171,11 +3711,12 @@ def CES(scores, scale="1-7", method="mean", reverse=False, weights=None):
 @_excel
 def CLI(recommend, buy_again, other_products, method="points", points=None, weights=None):
     """Customer Loyalty Index (0-100): three 1-6 answers turned into points, averaged."""
-    table = kpis.survey.CLI_POINTS if points is None else _numbers(points, "points")
+    blank = cells.scalar(points) is None
+    table = kpis.survey.CLI_POINTS if blank else _numbers(points, "points")
     return cells.number(kpis.customer_loyalty_index(
         _numbers(recommend, "recommend"), _numbers(buy_again, "buy_again"),
         _numbers(other_products, "other_products"), points=table,
-        method=_option(method, "points"), weights=_numbers(weights, "weights")))
+        method=_option(method, "points", "method"), weights=_numbers(weights, "weights")))
 
 
 # --- Customer KPIs ---------------------------------------------------------------------------
@@ -3201,7 +3742,7 @@ def RETENTION_RATE(customers_start, customers_end, new_customers):
 def CHURN_RATE(customers_start, lost_customers=None, new_customers=None, customers_end=None,
                method="lost"):
     """Customer churn rate: customers lost in the period / customers at its start."""
-    method = _option(method, "lost")
+    method = _option(method, "lost", "method")
 
     def churn(start, lost, new, end):
         return kpis.churn_rate(start, lost, new_customers=new, customers_end=end, method=method)
@@ -3276,7 +3817,7 @@ def CUSTOMER_LIFESPAN(customer_ids, order_dates):
 @_excel
 def CLV(average_purchase_value, purchase_frequency, lifespan, gross_margin=1.0):
     """Customer lifetime value: purchase value * frequency per year * lifespan in years."""
-    margin = _option(gross_margin, 1.0)
+    margin = _option(gross_margin, 1.0, "gross_margin")
 
     def clv(apv, frequency, years):
         return kpis.customer_lifetime_value(apv, frequency, years, gross_margin=margin)
@@ -3318,7 +3859,7 @@ def COHORT_RETENTION(customer_ids, order_dates, period="month"):
     """Spills the cohort matrix: share of each first-order cohort ordering k periods later."""
     matrix = kpis.cohort_retention(cells.read(customer_ids, "customer_ids").values,
                                    cells.read_dates(order_dates, "order_dates").values,
-                                   period=_option(period, "month"))
+                                   period=_option(period, "month", "period"))
     rows = [["Cohort", "Customers", *matrix.columns[1:]]]
     for label, values in zip(matrix.index, matrix.to_numpy(dtype=float).tolist()):
         rows.append([label, *("" if v != v else v for v in values)])
@@ -3465,7 +4006,7 @@ def CLV_PREDICT(customer_ids, dates, amounts, horizon_months=12, discount=0.0, m
 '''
 
 _PACKAGES = ['loyalty_xl', 'loyalty_xl.kpis']
-_DIGEST = '9fab430b95f3d78d549709356ed37a0d0f8b11900136c420acfd2aea50742044'
+_DIGEST = '082c019f7927a33c0930bbc9cb509a17cf7100fe9862074ec38aa3db2067f4c7'
 
 import importlib.abc as _abc
 import importlib.util as _util
