@@ -188,6 +188,12 @@ def _input_parameters():
         "maps", inspect.Parameter.KEYWORD_ONLY, default=None,
         annotation=Annotated[Optional[list[str]], typer.Option(
             "--map", help="column=SourceColumn, e.g. order_date=Bestelldatum (repeatable).")]))
+    params.append(inspect.Parameter(
+        "read", inspect.Parameter.KEYWORD_ONLY, default=None,
+        annotation=Annotated[Optional[list[str]], typer.Option(
+            "--read", help="How to read an input where the detection is wrong: "
+            "input:key=value with key encoding, delimiter, decimal or date_format, e.g. "
+            "orders:decimal=, or orders:date_format=dd/mm/yyyy (repeatable).")]))
     return params
 
 

@@ -37,7 +37,7 @@ def reasons(result, name):
 def test_every_orders_reason_is_counted_with_examples():
     bad = pd.DataFrame([
         ("o1", "A", "2026-01-05", "10"), ("o2", "", "2026-01-06", "10"),
-        ("o3", "B", "05.01.2026", "10"), ("o4", "B", "2026-01-07", "12,50"),
+        ("o3", "B", "31.02.2026", "10"), ("o4", "B", "2026-01-07", "12,5,0"),
         ("o1", "A", "2026-01-05", "10"), ("o5", "C", "2026-01-08", "inf"),
     ], columns=["order_id", "customer_id", "order_date", "amount"])
     result = analyse(bad, periods=1)
@@ -45,7 +45,7 @@ def test_every_orders_reason_is_counted_with_examples():
     assert (item.rows_read, item.rows_used) == (6, 1)
     assert item.excluded == {"missing customer id": 1, "unparseable order date": 1,
                              "unparseable amount": 2, "duplicate order id": 1}
-    assert item.examples["unparseable order date"] == [(3, "05.01.2026")]
+    assert item.examples["unparseable order date"] == [(3, "31.02.2026")]
     assert item.examples["duplicate order id"] == [(5, "o1")]
     assert item.examples["missing customer id"] == [(2, "(blank)")]
     assert result.periods["orders"].tolist() == [1]
@@ -287,7 +287,7 @@ def test_cli_periods_errors(tmp_path):
     result = runner.invoke(app, ["periods", "--orders", str(sample_paths()["orders"]),
                                  "--strict", "--out", str(tmp_path / "x.csv")])
     assert result.exit_code == 1
-    assert "loyalty-xl: error: orders input orders.csv.gz, row" in result.output
+    assert "loyalty-xl: error: orders input orders.csv.gz, line" in result.output
     assert not (tmp_path / "x.csv").exists()
     result = runner.invoke(app, ["periods", "--orders", "nowhere.csv", "--out",
                                  str(tmp_path / "y.csv")])

@@ -52,7 +52,29 @@ def connection(orders, memory_limit, stack: contextlib.ExitStack, *, engine="duc
     stack.callback(con.disconnect)
     con.raw_sql("SET preserve_insertion_order = true")
     con.raw_sql("SET enable_progress_bar = false")  # the command line shows its own
+    con._loyalty_xl_owned = True  # ours: restrict_file_access may lock it down
     return con
+
+
+def no_extensions(con) -> None:
+    """Never load or install a DuckDB extension on the engine's own connection (a SQLite file
+    or an unknown function would otherwise make DuckDB download one)."""
+    if getattr(con, "_loyalty_xl_owned", False):
+        con.raw_sql("SET autoinstall_known_extensions = false")
+        con.raw_sql("SET autoload_known_extensions = false")
+
+
+def restrict_file_access(con, folder, files) -> None:
+    """Limit the engine's own DuckDB to ``folder`` (the run's links to, and copies of, its
+    inputs) and the input ``files`` themselves (DuckDB checks the target of a link): no other
+    file can be read or written, even by a path or name that slipped through. Final for the
+    connection. A connection the caller brought is left alone."""
+    if not getattr(con, "_loyalty_xl_owned", False):
+        return
+    no_extensions(con)
+    con.con.execute("SET allowed_directories = $1", [[str(folder).rstrip("/\\") + "/"]])
+    con.con.execute("SET allowed_paths = $1", [[str(f) for f in files]])
+    con.raw_sql("SET enable_external_access = false")
 
 
 def spark_connection(master, stack: contextlib.ExitStack):

@@ -12,10 +12,11 @@ from loyalty_xl.engine import parsing
 from loyalty_xl.engine.assembly import COLUMNS, EXTRA_COLUMNS, kpis_from_counts
 from loyalty_xl.engine.backend import Scratch, check_backend, connection
 from loyalty_xl.engine.counting import Run
+from loyalty_xl.engine.csv_dialect import read_options
 from loyalty_xl.engine.quality import DataQuality
 from loyalty_xl.engine.rfm import customer_summary
 from loyalty_xl.engine.settings import Settings
-from loyalty_xl.engine.sources import load, parse_mapping
+from loyalty_xl.engine.sources import load, lock, parse_mapping
 from loyalty_xl.errors import InputError
 
 __all__ = ["Settings", "EngineResult", "analyse", "compute_periods", "compute_cohorts",
@@ -37,7 +38,7 @@ class EngineResult:
 
 
 def compute_periods(orders, *, responses=None, spend=None, members=None, events=None,
-                    mapping=None, progress=None, **settings) -> pd.DataFrame:
+                    mapping=None, read=None, progress=None, **settings) -> pd.DataFrame:
     """One row of KPIs per period (see the module docstring for the definitions).
 
     Parameters
@@ -48,6 +49,11 @@ def compute_periods(orders, *, responses=None, spend=None, members=None, events=
     responses, spend, members, events : optional inputs, same kinds of source.
     mapping : dict or list of "column=SourceColumn", optional
         Source column names for the canonical ones.
+    read : dict, optional
+        How to read an input where the detection must be overridden, per input:
+        ``{"orders": {"encoding": "cp1252", "decimal": ",", "delimiter": ";",
+        "date_format": "dd/mm/yyyy"}}`` (or a :class:`~loyalty_xl.engine.csv_dialect.ReadOptions`
+        per input, or the command line's ``["orders:decimal=,"]``).
     **settings
         Fields of :class:`Settings`: ``period`` ("month"), ``periods`` (13), ``until``,
         ``activity_days`` (365), ``trailing_months`` (12), ``engagement_days`` (90),
@@ -61,7 +67,8 @@ def compute_periods(orders, *, responses=None, spend=None, members=None, events=
         data-quality summary as a dict.
     """
     result = analyse(orders, responses=responses, spend=spend, members=members, events=events,
-                     mapping=mapping, progress=progress, cohorts=False, **settings)
+                     mapping=mapping, read=read, progress=progress, cohorts=False,
+                     **settings)
     table = result.periods
     table.attrs["data_quality"] = result.quality.as_dict()
     return table
@@ -73,7 +80,7 @@ def compute_cohorts(orders, *, mapping=None, **settings) -> pd.DataFrame:
 
 
 def analyse(orders, *, responses=None, spend=None, members=None, events=None, mapping=None,
-            progress=None, con=None, cohorts=True, **settings) -> EngineResult:
+            read=None, progress=None, con=None, cohorts=True, **settings) -> EngineResult:
     """Run the engine: the period table, the cohort matrix (unless ``cohorts=False``: then
     ``EngineResult.cohorts`` is None and it is not computed) and the data-quality summary.
 
@@ -81,6 +88,7 @@ def analyse(orders, *, responses=None, spend=None, members=None, events=None, ma
     embedded DuckDB (``engine="spark"`` and ``master`` choose a Spark session instead).
     """
     config = Settings(**settings).check()
+    read = read_options(read, ["orders", "responses", "spend", "members", "events"])
     mapping = parse_mapping(mapping) if isinstance(mapping, (list, tuple)) else (mapping or {})
     step = progress or (lambda text: None)
     with contextlib.ExitStack() as stack:
@@ -94,21 +102,23 @@ def analyse(orders, *, responses=None, spend=None, members=None, events=None, ma
         stack.callback(scratch.drop)
         return _analyse(con, scratch, config, quality, step, mapping, {
             "orders": orders, "responses": responses, "spend": spend, "members": members,
-            "events": events}, cohorts)
+            "events": events}, cohorts, read)
 
 
-def _analyse(con, scratch, config, quality, step, mapping, specs, want_cohorts) -> EngineResult:
+def _analyse(con, scratch, config, quality, step, mapping, specs, want_cohorts,
+             read) -> EngineResult:
     sources = {}
     for name, spec in specs.items():
         if spec is not None:
             step(f"reading {name}")
-            sources[name] = load(con, name, spec, mapping)
+            sources[name] = load(con, name, spec, mapping, read[name])
+    lock(con)  # from here on, the engine's DuckDB can read only those inputs
     if "events" in sources and "members" not in sources:
         raise InputError("programme events need the members input too (--members)",
                          argument="events")
     step("checking orders")
     summary = {}
-    clean_orders = parsing.orders(sources["orders"], quality, scratch, summary)
+    clean_orders = parsing.orders(sources["orders"], quality, scratch, summary, config=config)
     run = Run(con, config, clean_orders, scratch, last_day=summary.get("last_day"),
               first_day=summary.get("first_day"))
     rfm = customer_summary(clean_orders, run.dates[-1] - dt.timedelta(days=1)) \

@@ -9,19 +9,27 @@ A source is one of:
 - a pandas DataFrame;
 - an Ibis table (on the engine's connection or any other backend Ibis supports).
 
-Every table gets a ``_row`` column: the row's number as the user sees it in the source (the CSV
-line, the Excel row, the DataFrame position + 1), for the data-quality report.
+Every table gets a ``_row`` column that locates the row for the data-quality report: the Excel
+row, the DataFrame position + 1, or for a CSV file its record number, which
+:meth:`Source.where` turns into the line the record starts on (blank lines and quoted newlines
+counted).
+
+Paths are paths: a file name with ``#``, ``?``, ``*``, ``[`` or a quote reads that file and
+nothing else. DuckDB only ever sees links (or UTF-8 copies) in a private folder of the run, under
+names of our own making, and its file access is limited to that folder.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import ibis
 import pandas as pd
 
-from loyalty_xl.errors import LoyaltyXLError
+from loyalty_xl.engine.csv_dialect import ReadOptions
+from loyalty_xl.errors import FileError, InputError, LoyaltyXLError
 from loyalty_xl.workbook_limits import check_workbook
 
 # Column contracts: required columns, then optional ones.
@@ -37,12 +45,39 @@ CONTRACTS = {
 
 @dataclass
 class Source:
-    """One input, loaded: the table with canonical column names and ``_row``."""
+    """One input, loaded: the table with canonical column names and ``_row``.
+
+    ``kind`` is csv, parquet, workbook, duckdb, frame or table; ``read`` the options given for
+    it; ``detected`` what was found out about the file (encoding, delimiter; the parsing adds
+    decimal and date format); ``locate`` turns a ``_row`` into the line or row the user sees.
+    """
 
     name: str
     label: str  # how the data-quality report names it: a file name, "DataFrame", ...
     table: ibis.Table
     columns: tuple[str, ...] = field(default=())
+    kind: str = "table"
+    read: ReadOptions = field(default_factory=ReadOptions)
+    detected: dict[str, str] = field(default_factory=dict)
+    locate: Callable[[int], int] | None = None
+    notes: list[str] = field(default_factory=list)
+    delimiter: str | None = None
+    explain: Callable[[Exception], Exception] | None = None  # a reader error, in our words
+    # When set, ``_row`` is null in ``table`` and a kept table's rows are numbered from their
+    # insertion order (rowid + row_offset): a CSV read in parallel, without a window.
+    row_offset: int | None = None
+
+    def numbered(self, table=None):
+        """``table`` (default: the source) with ``_row`` filled in, for the few queries that
+        look rows up before anything is kept (error messages)."""
+        table = self.table if table is None else table
+        if self.row_offset is None:
+            return table
+        return table.mutate(_row=ibis.row_number() + self.row_offset)
+
+    def where(self, row: int) -> int:
+        """The line (CSV) or row (workbook, DataFrame) of ``_row``."""
+        return self.locate(row) if self.locate is not None else int(row)
 
 
 def parse_mapping(items) -> dict[str, str]:
@@ -51,16 +86,18 @@ def parse_mapping(items) -> dict[str, str]:
     for item in items or ():
         canonical, sep, source = str(item).partition("=")
         if not sep or not canonical.strip() or not source.strip():
-            raise LoyaltyXLError("a column mapping must look like column=SourceColumn",
-                                 argument="map", value=item)
+            raise InputError("a column mapping must look like column=SourceColumn",
+                             argument="map", value=item)
         mapping[canonical.strip()] = source.strip()
     return mapping
 
 
-def load(con, name: str, spec, mapping: dict[str, str] | None = None) -> Source:
+def load(con, name: str, spec, mapping: dict[str, str] | None = None,
+         read: ReadOptions | None = None) -> Source:
     """Load input ``name`` from ``spec`` and check its columns against the contract."""
     required, optional = CONTRACTS[name]
-    table, label, offset, row_column = _read(con, name, spec)
+    src = _read(con, name, spec, read or ReadOptions())
+    table, label, row_column = src.table, src.label, "_row"
     mapping = {k: v for k, v in (mapping or {}).items() if k in required + optional}
     present = [c for c in table.columns if c != row_column]
     renames, found = {}, []
@@ -69,25 +106,28 @@ def load(con, name: str, spec, mapping: dict[str, str] | None = None) -> Source:
         match = _find(present, source_column)
         if match is None:
             if column in required:
-                raise LoyaltyXLError(
-                    f"{name} input {label} has no column {source_column!r}"
+                raise InputError(
+                    f"{name} input {label} has no column {_shown(source_column)!r}"
                     f"{f' (for {column})' if source_column != column else ''}; "
-                    f"its columns are: {', '.join(map(str, present)) or 'none'}",
+                    f"its columns are: {_cap(present) or 'none'}",
                     argument=name)
             continue
         renames[column] = match
         found.append(column)
     if name == "spend" and not {"date", "period"} & set(found):
-        raise LoyaltyXLError(f"spend input {label} needs a column 'date' or 'period'; its "
-                             f"columns are: {', '.join(map(str, present))}", argument=name)
-    if row_column:
-        row = {"_row": table[row_column] + offset}
-    elif isinstance(spec, ibis.Table) or con.name == "pyspark":
-        row = {}  # no row numbers: they need a global ordering (one partition on Spark)
-    else:
-        row = {"_row": ibis.row_number() + offset}
-    table = table.select(**{c: table[renames[c]] for c in found}, **row)
-    return Source(name, label, table, tuple(found))
+        raise InputError(f"spend input {label} needs a column 'date' or 'period'; its "
+                         f"columns are: {_cap(present)}", argument=name)
+    row = {"_row": table[row_column]} if row_column in table.columns else {}
+    src.table = table.select(**{c: table[renames[c]] for c in found}, **row)
+    src.columns = tuple(found)
+    return src
+
+
+def _shown(text) -> str:
+    """A name or value for a message: terminal escapes and control characters removed."""
+    from loyalty_xl.safe_text import terminal_text
+
+    return terminal_text(text)
 
 
 def _find(present, wanted):
@@ -97,63 +137,227 @@ def _find(present, wanted):
     return lowered.get(str(wanted).strip().lower())
 
 
-def _read(con, name, spec):
-    """(table, label, offset, row column).
+WORKBOOKS = (".xlsx", ".xlsm")
+DATABASES = (".duckdb", ".db", ".ddb")
+CSVS = (".csv", ".tsv", ".txt", ".csv.gz", ".tsv.gz", ".txt.gz")
+PARQUETS = (".parquet", ".pq")
 
-    The row column, when there is one, numbers the source's rows from 0 (DuckDB's
-    file_row_number for Parquet); otherwise row_number() does. offset turns either into the
-    row as the user sees it (the CSV line, the Excel row).
+
+def resolve(text: str, name: str = "the") -> tuple[Path, str | None]:
+    """A source string -> (path, sheet or table name).
+
+    The whole string is the path when it names an existing file or folder (whatever it
+    contains: ``#``, ``?``, ``*``, ``[``, quotes). Otherwise ``#`` starts a sheet or table name
+    only after a part that is an existing workbook or database file.
+
+    >>> resolve("no/such/file.csv", "orders")
+    Traceback (most recent call last):
+    ...
+    loyalty_xl.errors.FileError: orders input no/such/file.csv does not exist
     """
+    path = Path(text)
+    if path.exists():
+        return path, None
+    position = text.find("#")
+    while position != -1:
+        head = Path(text[:position])
+        if head.is_file() and _suffixes(head).endswith(WORKBOOKS + DATABASES):
+            return head, text[position + 1:]
+        position = text.find("#", position + 1)
+    raise FileError(f"{name} input {text} does not exist", argument=name)
+
+
+def _suffixes(path: Path) -> str:
+    return "".join(path.suffixes[-2:]).lower()
+
+
+def _read(con, name, spec, read: ReadOptions) -> Source:
+    """The table with ``_row`` (how the user finds the row: see Source.where)."""
     if isinstance(spec, pd.DataFrame):
-        return ibis.memtable(_text_frame(spec)), "DataFrame", 1, None
-    if isinstance(spec, ibis.Table):
-        return spec, "Ibis table", 1, None
-    text = str(spec)
-    path_text, _, part = text.partition("#")
-    path = Path(path_text)
-    if con.name == "pyspark" and "://" in path_text:  # a cluster's storage: Spark reads it
+        table = ibis.memtable(_text_frame(spec))
+        return Source(name, "DataFrame", table.mutate(_row=ibis.row_number() + 1), kind="frame",
+                      read=read)
+    if isinstance(spec, ibis.Table):  # no row numbers: they need a global ordering
+        return Source(name, "Ibis table", spec, kind="table", read=read)
+    if con.name == "pyspark" and "://" in str(spec):  # a cluster's storage: Spark reads it
+        text = str(spec)
         try:
-            return _read_spark(con, name, path_text, path_text.lower()), path.name, 1, None
+            table = _read_spark(con, name, text, text.lower())
         except Exception as err:
-            raise LoyaltyXLError(f"{name} input {path_text} could not be read: "
-                                 f"{' '.join(str(err).split())[:300]}", argument=name) from None
-    if not path.exists():
-        raise LoyaltyXLError(f"{name} input {path} does not exist", argument=name)
-    suffixes = "".join(path.suffixes).lower()
+            raise FileError(f"{name} input {text} could not be read: "
+                            f"{' '.join(str(err).split())[:300]}", argument=name) from None
+        return Source(name, Path(text).name, table, kind="table", read=read)
+    path, part = resolve(str(spec), name)
+    if path.is_dir():
+        raise FileError(f"{name} input {path} is a folder, not a file", argument=name)
+    suffixes = _suffixes(path)
+    label = path.name
     try:
-        if con.name == "pyspark" and suffixes.endswith((".csv", ".csv.gz", ".tsv", ".txt",
-                                                         ".tsv.gz", ".parquet", ".pq")):
-            return _read_spark(con, name, path, suffixes), path.name, 1, None
-        if suffixes.endswith((".csv", ".csv.gz", ".tsv", ".txt", ".tsv.gz")):
-            return (con.read_csv(str(path), all_varchar=True, header=True,
-                                 table_name=_table_name(name)), path.name, 2, None)
-        if suffixes.endswith((".parquet", ".pq")):
+        if con.name == "pyspark" and suffixes.endswith(CSVS + PARQUETS):
+            return Source(name, label, _read_spark(con, name, path, suffixes), kind="table",
+                          read=read)
+        if suffixes.endswith(CSVS):
+            return _read_csv(con, name, path, read)
+        if suffixes.endswith(PARQUETS):
+            link = private_path(con, path, name, ".parquet")
             if con.name == "duckdb":  # the row number for free, without a window
-                return (con.read_parquet(str(path), table_name=_table_name(name),
-                                         file_row_number=True), path.name, 1, "file_row_number")
-            return con.read_parquet(str(path), table_name=_table_name(name)), path.name, 1, None
-        if suffixes.endswith((".xlsx", ".xlsm")):
+                table = con.read_parquet(str(link), table_name=_table_name(name),
+                                         file_row_number=True)
+                table = table.rename(_row="file_row_number").mutate(_row=ibis._._row + 1)
+            else:
+                table = con.read_parquet(str(link), table_name=_table_name(name))
+                table = table.mutate(_row=ibis.row_number() + 1)
+            return Source(name, label, table, kind="parquet", read=read)
+        if suffixes.endswith(WORKBOOKS):
             if name == "responses" and not part:
                 survey = read_survey_template(path)
                 if survey is not None:
-                    return (ibis.memtable(survey), f"{path.name} (survey template)", 0,
-                            "excel_row")
+                    table = ibis.memtable(survey).rename(_row="excel_row")
+                    return Source(name, f"{path.name} (survey template)", table,
+                                  kind="workbook", read=read)
             frame, header_row, where = read_workbook(path, part or None, name)
-            return ibis.memtable(_text_frame(frame)), f"{path.name}{where}", header_row + 1, None
-        if suffixes.endswith((".duckdb", ".db", ".ddb")):
+            table = ibis.memtable(_text_frame(frame)).mutate(
+                _row=ibis.row_number() + header_row + 1)
+            return Source(name, f"{path.name}{where}", table, kind="workbook", read=read)
+        if suffixes.endswith(DATABASES):
             if not part:
-                raise LoyaltyXLError(f"{name} input {path}: name the table, e.g. "
-                                     f"{path.name}#{name}", argument=name)
+                raise InputError(f"{name} input {path}: name the table, e.g. "
+                                 f"{path.name}#{name}", argument=name)
+            _check_duckdb_file(path, name)
             alias = _table_name(name)
-            con.attach(str(path), name=alias, read_only=True)  # read in place, no copy
-            return con.table(part, database=alias), f"{path.name}#{part}", 1, None
+            link = private_path(con, path, name, ".duckdb")
+            con.attach(str(link), name=alias, read_only=True)  # read in place, no copy
+            table = con.table(part, database=alias)
+            return Source(name, f"{path.name}#{part}", table.mutate(_row=ibis.row_number() + 1),
+                          kind="duckdb", read=read)
     except LoyaltyXLError:
         raise
     except Exception as err:  # the reader's own message, on one line
-        raise LoyaltyXLError(f"{name} input {path} could not be read: "
-                             f"{' '.join(str(err).split())[:300]}", argument=name) from None
-    raise LoyaltyXLError(f"{name} input {path}: unknown file type (use .csv, .parquet, .xlsx "
-                         "or .duckdb#table)", argument=name)
+        raise FileError(f"{name} input {path} could not be read: "
+                        f"{' '.join(str(err).split())[:300]}", argument=name) from None
+    raise FileError(f"{name} input {path}: unknown file type (use .csv, .tsv, .parquet, .xlsx "
+                    "or .duckdb#table)", argument=name)
+
+
+def _check_duckdb_file(path: Path, name: str) -> None:
+    """Only DuckDB files are attached: SQLite and others would make DuckDB load (and try to
+    download) an extension."""
+    try:
+        with open(path, "rb") as handle:
+            head = handle.read(16)
+    except OSError as err:
+        raise FileError(f"{name} input {path} cannot be read ({err.strerror})",
+                        argument=name) from None
+    if head[8:12] != b"DUCK":
+        kind = "a SQLite database" if head.startswith(b"SQLite format 3") else "not a DuckDB file"
+        raise FileError(f"{name} input {path} is {kind}; only DuckDB databases (and CSV, Parquet, "
+                        "xlsx files) are read", argument=name)
+
+
+def private_folder(con) -> Path:
+    """The run's private folder on ``con``: links to (or UTF-8 copies of) the input files, so
+    DuckDB only ever sees paths of our own making (no globbing, nothing to quote), and its
+    file access can be limited to this folder."""
+    import tempfile
+
+    from loyalty_xl.engine.backend import no_extensions
+
+    holder = getattr(con, "_loyalty_xl_inputs", None)
+    if holder is None:
+        holder = tempfile.TemporaryDirectory(prefix="loyalty-xl-inputs-")
+        con._loyalty_xl_inputs, con._loyalty_xl_files = holder, []
+        no_extensions(con)
+    return Path(holder.name)
+
+
+def lock(con) -> None:
+    """After the inputs are loaded: the engine's DuckDB may touch nothing but them."""
+    from loyalty_xl.engine.backend import restrict_file_access
+
+    folder = private_folder(con)
+    restrict_file_access(con, folder, con._loyalty_xl_files)
+
+
+def private_path(con, path: Path, name: str, suffix: str) -> Path:
+    """A link in the private folder to ``path`` (a copy where links are not allowed)."""
+    import os
+    import shutil
+
+    link = private_folder(con) / f"{_table_name(name)}{suffix}"
+    target = path.resolve()
+    con._loyalty_xl_files.append(target)
+    for make in (os.symlink, os.link, shutil.copyfile):
+        try:
+            make(target, link)
+            return link
+        except OSError:
+            continue
+    raise FileError(f"{name} input {path} cannot be read (no link or copy possible)",
+                    argument=name)
+
+
+RECORD = "_loyalty_record"
+
+
+def _read_csv(con, name, path: Path, read: ReadOptions) -> Source:
+    import duckdb
+
+    from loyalty_xl.engine.csv_dialect import open_csv, read_csv_sql
+
+    folder = private_folder(con)
+    stem = _table_name(name)
+    csv_file = open_csv(path, read, folder, stem, label=f"{name} input {path.name}")
+    if csv_file.path == path:
+        csv_file.path = private_path(con, path, name, ".csv")
+    if con.name != "duckdb":
+        raise InputError(f"{name} input {path.name}: CSV files are read on the embedded DuckDB; "
+                         "pass a table of your backend instead", argument=name)
+    view = _table_name(name)
+    query, numbered = read_csv_sql(csv_file, RECORD)
+    try:
+        con.con.execute(f'CREATE TEMP VIEW "{view}" AS {query}').fetchall()
+    except duckdb.Error as err:
+        raise _csv_error(name, path, csv_file, err) from None
+    table = con.table(view).rename(_row=RECORD)
+    detected = {"encoding": csv_file.encoding, "delimiter": csv_file.delimiter_name}
+    return Source(name, path.name, table, kind="csv", read=read, detected=detected,
+                  locate=csv_file.lines.line, notes=list(csv_file.notes),
+                  delimiter=csv_file.delimiter,
+                  explain=lambda err: _csv_error(name, path, csv_file, err),
+                  row_offset=None if numbered else csv_file.skip_lines + 1)
+
+
+def _csv_error(name, path, csv_file, err):
+    """DuckDB's refusal of a CSV file as one line naming the line and what is wrong."""
+    import re
+
+    from loyalty_xl.engine.csv_dialect import first_bad_record
+
+    where = f"{name} input {path.name}"
+    if csv_file.unclosed is not None:
+        return FileError(f"{where}, line {csv_file.unclosed}: a quoted field is never closed "
+                         '(a " without its closing ")', argument=name)
+    bad = first_bad_record(csv_file)
+    if bad is not None:
+        line, found, text = bad
+        if found is None:
+            return FileError(f"{where}, line {line}: cannot be read ({text})", argument=name)
+        return FileError(f"{where}, line {line}: {found} fields where the header has "
+                         f"{len(csv_file.header)} (delimiter {csv_file.delimiter_name}); got "
+                         f"{_shown(text[:80])!r}", argument=name)
+    message = str(err)
+    parts = [p.strip() for p in message.split("\n\n")]
+    reason = parts[1] if len(parts) > 1 and not parts[1].startswith("Possible") else parts[0]
+    line = re.search(r"Line: (\d+)", message)
+    at = f", near line {line.group(1)}" if line else ""
+    return FileError(f"{where}{at} could not be read: {_shown(' '.join(reason.split())[:200])}",
+                     argument=name)
+
+
+def _cap(names, limit=12) -> str:
+    shown = [_shown(n)[:40] for n in names[:limit]]
+    more = f" and {len(names) - limit} more" if len(names) > limit else ""
+    return ", ".join(shown) + more
 
 
 def _read_spark(con, name, path, suffixes):
@@ -175,6 +379,40 @@ def _table_name(name):
     return f"loyalty_{name}_{next(_counter)}"
 
 
+def _number_text(value) -> str:
+    """A number stored as a number (a workbook cell, a float in a DataFrame's text column) as
+    exact text without a decimal separator, so it never counts as evidence for a decimal point
+    or comma when the column's separator is decided: 2.5 -> "25e-1", 10.0 -> "10".
+
+    >>> _number_text(2.5), _number_text(10.0), _number_text(45689), _number_text(-0.125)
+    ('25e-1', '10', '45689', '-125e-3')
+    """
+    import decimal
+
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e16:
+        return str(int(value))
+    if isinstance(value, int):
+        return str(value)
+    sign, digits, exponent = decimal.Decimal(repr(float(value))).as_tuple()
+    if not isinstance(exponent, int):  # inf, nan: their own words
+        return repr(float(value))
+    text = "".join(map(str, digits)).lstrip("0") or "0"
+    return f"{'-' if sign else ''}{text}{f'e{exponent}' if exponent else ''}"
+
+
+def _value_text(value):
+    """A cell or DataFrame value as the text the parsing reads (None stays None)."""
+    import numbers
+
+    if isinstance(value, numbers.Number) and not isinstance(value, bool):
+        if isinstance(value, float) and value != value:
+            return None
+        return _number_text(value)
+    if value is None or value is pd.NA or value is pd.NaT:
+        return None
+    return _cell_text(value)
+
+
 def _text_frame(frame: pd.DataFrame) -> pd.DataFrame:
     """Object columns as strings (so Ibis sees one type), other columns untouched."""
     out = frame.copy()
@@ -182,7 +420,7 @@ def _text_frame(frame: pd.DataFrame) -> pd.DataFrame:
     for column in out.columns:
         if out[column].dtype == object or str(out[column].dtype).startswith("string"):
             values = out[column].astype(object)
-            out[column] = values.where(values.isna(), values.astype(str)).astype(object)
+            out[column] = values.map(_value_text).astype(object)
     return out
 
 
@@ -231,7 +469,7 @@ def read_workbook(path: Path, part: str | None, name: str):
         body.pop()  # trailing empty rows are not data
     frame = pd.DataFrame(body, columns=header, dtype=object)
     for column in frame.columns:  # dates and numbers as text, as in a CSV export
-        frame[column] = frame[column].map(_cell_text)
+        frame[column] = frame[column].map(_value_text)
     return frame, header_row, where
 
 
