@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 
 from loyalty_xl import __version__
+from loyalty_xl.errors import InputError
 
 RUNTIMES = ("classic", "lite", "server")
 SERVER_MODULE = "custom_functions/loyalty_kpis.py"
