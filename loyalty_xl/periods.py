@@ -25,7 +25,7 @@ FIRST_MONDAY = dt.date(1970, 1, 5)
 
 
 def check_kind(kind: str) -> str:
-    if kind not in KINDS:
+    if not isinstance(kind, str) or kind not in KINDS:
         raise InputError(f"period must be one of {', '.join(KINDS)}", argument="period",
                              value=kind, has_value=True)
     return kind
@@ -55,6 +55,11 @@ def ordinals(kind: str, days):
     if kind == "quarter":
         return months // 3
     return months // 12
+
+
+def labels(kind: str, ordinals_) -> list[str]:
+    """:func:`label` of each ordinal."""
+    return [label(kind, int(p)) for p in ordinals_]
 
 
 def start(kind: str, p: int) -> dt.date:

@@ -8,7 +8,7 @@ import pandas as pd
 
 from loyalty_xl import kpis
 from loyalty_xl.engine.settings import Settings
-from loyalty_xl.kpis.customers import DAYS_PER_YEAR
+from loyalty_xl.kpis.customers import lifespan_years
 
 COLUMNS = [
     "period", "orders", "revenue", "customers", "new_customers", "customers_start",
@@ -39,7 +39,8 @@ def kpis_from_counts(table: pd.DataFrame, config: Settings) -> pd.DataFrame:
                                                       t.window_customers.to_numpy())
     t["customer_value"] = kpis.customer_value(t.average_purchase_value.to_numpy(),
                                               t.purchase_frequency.to_numpy())
-    t["average_customer_lifespan"] = t.lifespan_days.to_numpy(dtype=float) / DAYS_PER_YEAR
+    t["average_customer_lifespan"] = lifespan_years(t.lifespan_total_days.to_numpy(dtype=float),
+                                                    t.customers_total.to_numpy(dtype=float))
     per_year = t.purchase_frequency.to_numpy() * (12.0 / config.trailing_months)
     t["customer_lifetime_value"] = kpis.customer_lifetime_value(
         t.average_purchase_value.to_numpy(), per_year, t.average_customer_lifespan.to_numpy())

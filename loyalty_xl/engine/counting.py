@@ -28,12 +28,13 @@ import numpy as np
 import pandas as pd
 from ibis import _
 
-from loyalty_xl.engine import periods as P
+from loyalty_xl import periods as P
 from loyalty_xl.engine.backend import Scratch
 from loyalty_xl.engine.parsing import CLI_METRICS
 from loyalty_xl.engine.settings import Settings
 from loyalty_xl.errors import InputError
 from loyalty_xl.kpis import survey as S
+from loyalty_xl.kpis.customers import cohort_shares
 
 NULL = ibis.null("int64")
 SURVEY_SCALES = {"nps": lambda cfg: (0, 10), "csat": lambda cfg: S.CSAT_SCALES[cfg.csat_scale][:2],
@@ -210,11 +211,7 @@ class Run:
         table["last_days"] = spread(at, g["last_hi"], g["last_days"])[:n_periods]
         table["window_customers"] = spread(at, g["window_hi"], g["rows"])[:n_periods]
         table["window_repeat"] = spread(at, g["repeat_hi"], g["rows"])[:n_periods]
-        with np.errstate(invalid="ignore", divide="ignore"):
-            table["lifespan_days"] = np.where(
-                table.customers_total > 0,
-                (table.last_days - table.first_days) / table.customers_total.replace(0, 1),
-                np.nan)
+        table["lifespan_total_days"] = table.last_days - table.first_days
         # Additive per-period sums: ordering customers from the reduction (at = p from
         # p0 - size + 1 on), orders and net revenue (refunds included) from the orders.
         span = np.arange(p0 - size + 1, p_last + 1)
@@ -376,11 +373,4 @@ class Run:
         matrix = np.zeros((size, size))
         np.add.at(matrix, ((cohort - first_k).astype(np.int64), (p - cohort).astype(np.int64)),
                   n)
-        sizes = matrix[:, 0].copy()
-        with np.errstate(invalid="ignore", divide="ignore"):
-            shares = matrix / np.where(sizes > 0, sizes, np.nan)[:, None]
-        observable = np.arange(size)[:, None] + np.arange(size)[None, :] < size
-        shares[~observable] = np.nan
-        out = pd.DataFrame(shares, index=self.index.rename("cohort"), columns=list(range(size)))
-        out.insert(0, "customers", sizes)
-        return out
+        return cohort_shares(matrix, self.index)

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 from ibis import _
 
-from loyalty_xl.engine import periods as P
+from loyalty_xl import periods as P
 from loyalty_xl.engine.backend import Scratch
 from loyalty_xl.engine.quality import EXAMPLES, DataQuality, InputQuality
 from loyalty_xl.engine.settings import Settings

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
 
-from loyalty_xl.engine import periods as P
+from loyalty_xl import periods as P
 from loyalty_xl.errors import InputError
 from loyalty_xl.kpis.survey import CES_SCALES, CSAT_SCALES
 

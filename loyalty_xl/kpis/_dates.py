@@ -13,8 +13,6 @@ import numpy as np
 from loyalty_xl.errors import InputError
 from loyalty_xl.kpis._inputs import _maybe_blank, as_array, blank_mask, first_bad
 
-PERIODS = {"month": "M", "week": "W-SUN", "quarter": "Q-DEC", "year": "Y-DEC"}
-
 #: Dates are seconds (datetime64[s]), never nanoseconds: years 1 to 9999 without overflow.
 DATE_UNIT = "datetime64[s]"
 FIRST_DATE = np.datetime64("0001-01-01T00:00:00", "s")
@@ -204,45 +202,3 @@ def ids_and_dates(customer_ids_, order_dates, *, ids_name="customer_ids",
         keep = ~id_blank
         return ids[keep], dates[keep]
     return ids, dates
-
-
-def period_freq(period: str) -> str:
-    if not isinstance(period, str) or period not in PERIODS:
-        raise InputError(f"period must be one of {', '.join(map(repr, PERIODS))}",
-                         argument="period", value=period, has_value=True)
-    return PERIODS[period]
-
-
-def period_ordinals(dates: np.ndarray, period: str) -> np.ndarray:
-    """The period of each date (datetime64, no NaT) as pandas' Period ordinal of that
-    frequency, computed in calendar units (no nanoseconds: any year 1 to 9999).
-
-    Examples
-    --------
-    >>> period_ordinals(np.array(["1970-01-04", "1970-01-05", "2026-10-31"], "datetime64[D]"),
-    ...                 "week").tolist()
-    [1, 2, 2966]
-    """
-    period_freq(period)
-    if period == "week":  # weeks Monday to Sunday; 1970-01-01 (a Thursday) is in week 1
-        days = dates.astype("datetime64[D]").view(np.int64)
-        return (days + 3) // 7 + 1
-    months = dates.astype("datetime64[M]").view(np.int64)
-    if period == "month":
-        return months
-    if period == "quarter":
-        return months // 3
-    return months // 12
-
-
-def period_labels(ordinals: np.ndarray, period: str) -> list[str]:
-    """Period ordinals as short labels: 2026-10, 2026-W43, 2026-Q4, 2026."""
-    ordinals = np.asarray(ordinals, dtype=np.int64)
-    if period == "month":
-        return [str(m) for m in ordinals.astype("datetime64[M]")]
-    if period == "quarter":
-        return [f"{q // 4 + 1970:04d}-Q{q % 4 + 1}" for q in ordinals.tolist()]
-    if period == "year":
-        return [f"{y + 1970:04d}" for y in ordinals.tolist()]
-    mondays = ((ordinals - 1) * 7 - 3).astype("datetime64[D]").tolist()
-    return [f"{year:04d}-W{week:02d}" for year, week, _ in (d.isocalendar() for d in mondays)]

@@ -10,7 +10,8 @@ import numpy as np
 
 from loyalty_xl.errors import InputError
 from loyalty_xl.kpis._dates import customer_ids as checked_ids
-from loyalty_xl.kpis._dates import ids_and_dates, period_freq, period_labels, period_ordinals
+from loyalty_xl import periods as P
+from loyalty_xl.kpis._dates import ids_and_dates
 from loyalty_xl.kpis._inputs import (
     check_not_greater,
     choice,
@@ -361,7 +362,18 @@ def average_customer_lifespan(customer_ids, order_dates):
     np.maximum.at(last, codes, seconds)
     used = last >= first
     days = (last[used] - first[used]) / 86_400.0
-    return float(days.mean() / DAYS_PER_YEAR)
+    return float(lifespan_years(days.sum(), used.sum()))
+
+
+def lifespan_years(total_days, customers):
+    """Average lifespan in years from the customers' summed spans (last - first order, in
+    days): ``total_days / customers / 365.25``; NaN for no customers. The one formula behind
+    :func:`average_customer_lifespan` and the period engine (which sums the spans per period).
+
+    >>> lifespan_years(1461.0, 2)
+    2.0
+    """
+    return divide(np.asarray(total_days, float) / DAYS_PER_YEAR, customers)
 
 
 def customer_lifetime_value(average_purchase_value, purchase_frequency, lifespan, *,
@@ -495,16 +507,16 @@ def cohort_retention(customer_ids, order_dates, *, period="month"):
     """
     import pandas as pd
 
-    period_freq(period)
+    P.check_kind(period)
     ids, dates = ids_and_dates(customer_ids, order_dates)
     if ids.size == 0:
         return pd.DataFrame({"customers": []}, index=pd.Index([], name="cohort"))
     codes, n_codes = customer_codes(ids)
-    ordinals = period_ordinals(dates, period)
+    ordinals = P.ordinals(period, dates)
     start, end = int(ordinals.min()), int(ordinals.max())
     width = end - start + 1
     if width > MAX_COHORT_PERIODS:
-        first, last = period_labels([start, end], period)
+        first, last = P.labels(period, [start, end])
         raise InputError(f"the cohort matrix would have {width:,} {period}s a side ({first} to "
                          f"{last}); the limit is {MAX_COHORT_PERIODS:,} periods: choose a "
                          "longer period or fewer dates", argument="order_dates")
@@ -521,13 +533,31 @@ def cohort_retention(customer_ids, order_dates, *, period="month"):
     np.minimum.at(first, customer, offset)
     cohort = first[customer]
     cells = np.bincount(cohort * width + (offset - cohort), minlength=width * width)
-    counts = cells.reshape(width, width).astype(float)  # rows: cohort, columns: k
+    return cohort_shares(cells.reshape(width, width), P.labels(period, range(start, end + 1)))
+
+
+def cohort_shares(counts, labels):
+    """The cohort matrix from its counts: ``counts[c, k]`` customers of cohort c (the i-th
+    period) who ordered k periods after their first; shares of the cohort's size
+    (``counts[c, 0]``), NaN where period c + k lies after the last period (not yet observable).
+
+    The one home of the shares, for :func:`cohort_retention` and the period engine.
+
+    Examples
+    --------
+    >>> cohort_shares(np.array([[4, 2], [5, 0]]), ["2026-01", "2026-02"]).values.tolist()
+    [[4.0, 1.0, 0.5], [5.0, 1.0, nan]]
+    """
+    import pandas as pd
+
+    counts = np.asarray(counts, dtype=float)
+    width = counts.shape[0]
     sizes = counts[:, 0].copy()
     with np.errstate(invalid="ignore", divide="ignore"):
         shares = counts / np.where(sizes > 0, sizes, np.nan)[:, None]
     observable = np.arange(width)[:, None] + np.arange(width)[None, :] < width
     shares[~observable] = np.nan
-    labels = period_labels(np.arange(start, end + 1), period)
-    out = pd.DataFrame(shares, index=pd.Index(labels, name="cohort"), columns=list(range(width)))
+    out = pd.DataFrame(shares, index=pd.Index(list(labels), name="cohort"),
+                       columns=list(range(width)))
     out.insert(0, "customers", sizes)
     return out

@@ -9,11 +9,11 @@
 # regenerate. It needs no loyalty_xl install: the modules below are embedded
 # and served to `import` by a small loader.
 # loyalty_xl version: 0.1.0
-# Source hash (sha256): 082c019f7927a33c0930bbc9cb509a17cf7100fe9862074ec38aa3db2067f4c7
+# Source hash (sha256): 8ae85778afd042c535586674efa0f35402c77afcc5b5a928a00ec8093e9e2bb7
 # Embedded modules: loyalty_xl, loyalty_xl.errors, loyalty_xl.excel_cells,
 #   loyalty_xl.kpis, loyalty_xl.kpis._dates, loyalty_xl.kpis._inputs,
 #   loyalty_xl.kpis.customers, loyalty_xl.kpis.predictive, loyalty_xl.kpis.programme,
-#   loyalty_xl.kpis.survey, loyalty_xl.udfs
+#   loyalty_xl.kpis.survey, loyalty_xl.periods, loyalty_xl.udfs
 # Requirements: xlwings, numpy, pandas (only some functions), scipy (only some
 #   functions)
 
@@ -500,8 +500,6 @@ import numpy as np
 from loyalty_xl.errors import InputError
 from loyalty_xl.kpis._inputs import _maybe_blank, as_array, blank_mask, first_bad
 
-PERIODS = {"month": "M", "week": "W-SUN", "quarter": "Q-DEC", "year": "Y-DEC"}
-
 #: Dates are seconds (datetime64[s]), never nanoseconds: years 1 to 9999 without overflow.
 DATE_UNIT = "datetime64[s]"
 FIRST_DATE = np.datetime64("0001-01-01T00:00:00", "s")
@@ -691,48 +689,6 @@ def ids_and_dates(customer_ids_, order_dates, *, ids_name="customer_ids",
         keep = ~id_blank
         return ids[keep], dates[keep]
     return ids, dates
-
-
-def period_freq(period: str) -> str:
-    if not isinstance(period, str) or period not in PERIODS:
-        raise InputError(f"period must be one of {', '.join(map(repr, PERIODS))}",
-                         argument="period", value=period, has_value=True)
-    return PERIODS[period]
-
-
-def period_ordinals(dates: np.ndarray, period: str) -> np.ndarray:
-    """The period of each date (datetime64, no NaT) as pandas' Period ordinal of that
-    frequency, computed in calendar units (no nanoseconds: any year 1 to 9999).
-
-    Examples
-    --------
-    >>> period_ordinals(np.array(["1970-01-04", "1970-01-05", "2026-10-31"], "datetime64[D]"),
-    ...                 "week").tolist()
-    [1, 2, 2966]
-    """
-    period_freq(period)
-    if period == "week":  # weeks Monday to Sunday; 1970-01-01 (a Thursday) is in week 1
-        days = dates.astype("datetime64[D]").view(np.int64)
-        return (days + 3) // 7 + 1
-    months = dates.astype("datetime64[M]").view(np.int64)
-    if period == "month":
-        return months
-    if period == "quarter":
-        return months // 3
-    return months // 12
-
-
-def period_labels(ordinals: np.ndarray, period: str) -> list[str]:
-    """Period ordinals as short labels: 2026-10, 2026-W43, 2026-Q4, 2026."""
-    ordinals = np.asarray(ordinals, dtype=np.int64)
-    if period == "month":
-        return [str(m) for m in ordinals.astype("datetime64[M]")]
-    if period == "quarter":
-        return [f"{q // 4 + 1970:04d}-Q{q % 4 + 1}" for q in ordinals.tolist()]
-    if period == "year":
-        return [f"{y + 1970:04d}" for y in ordinals.tolist()]
-    mondays = ((ordinals - 1) * 7 - 3).astype("datetime64[D]").tolist()
-    return [f"{year:04d}-W{week:02d}" for year, week, _ in (d.isocalendar() for d in mondays)]
 '''
 
 _SOURCES['loyalty_xl.kpis._inputs'] = '''"""Turning user input (lists, numpy arrays, pandas Series, scalars) into checked numpy arrays.
@@ -1172,7 +1128,8 @@ import numpy as np
 
 from loyalty_xl.errors import InputError
 from loyalty_xl.kpis._dates import customer_ids as checked_ids
-from loyalty_xl.kpis._dates import ids_and_dates, period_freq, period_labels, period_ordinals
+from loyalty_xl import periods as P
+from loyalty_xl.kpis._dates import ids_and_dates
 from loyalty_xl.kpis._inputs import (
     check_not_greater,
     choice,
@@ -1523,7 +1480,18 @@ def average_customer_lifespan(customer_ids, order_dates):
     np.maximum.at(last, codes, seconds)
     used = last >= first
     days = (last[used] - first[used]) / 86_400.0
-    return float(days.mean() / DAYS_PER_YEAR)
+    return float(lifespan_years(days.sum(), used.sum()))
+
+
+def lifespan_years(total_days, customers):
+    """Average lifespan in years from the customers' summed spans (last - first order, in
+    days): ``total_days / customers / 365.25``; NaN for no customers. The one formula behind
+    :func:`average_customer_lifespan` and the period engine (which sums the spans per period).
+
+    >>> lifespan_years(1461.0, 2)
+    2.0
+    """
+    return divide(np.asarray(total_days, float) / DAYS_PER_YEAR, customers)
 
 
 def customer_lifetime_value(average_purchase_value, purchase_frequency, lifespan, *,
@@ -1657,16 +1625,16 @@ def cohort_retention(customer_ids, order_dates, *, period="month"):
     """
     import pandas as pd
 
-    period_freq(period)
+    P.check_kind(period)
     ids, dates = ids_and_dates(customer_ids, order_dates)
     if ids.size == 0:
         return pd.DataFrame({"customers": []}, index=pd.Index([], name="cohort"))
     codes, n_codes = customer_codes(ids)
-    ordinals = period_ordinals(dates, period)
+    ordinals = P.ordinals(period, dates)
     start, end = int(ordinals.min()), int(ordinals.max())
     width = end - start + 1
     if width > MAX_COHORT_PERIODS:
-        first, last = period_labels([start, end], period)
+        first, last = P.labels(period, [start, end])
         raise InputError(f"the cohort matrix would have {width:,} {period}s a side ({first} to "
                          f"{last}); the limit is {MAX_COHORT_PERIODS:,} periods: choose a "
                          "longer period or fewer dates", argument="order_dates")
@@ -1683,14 +1651,32 @@ def cohort_retention(customer_ids, order_dates, *, period="month"):
     np.minimum.at(first, customer, offset)
     cohort = first[customer]
     cells = np.bincount(cohort * width + (offset - cohort), minlength=width * width)
-    counts = cells.reshape(width, width).astype(float)  # rows: cohort, columns: k
+    return cohort_shares(cells.reshape(width, width), P.labels(period, range(start, end + 1)))
+
+
+def cohort_shares(counts, labels):
+    """The cohort matrix from its counts: ``counts[c, k]`` customers of cohort c (the i-th
+    period) who ordered k periods after their first; shares of the cohort's size
+    (``counts[c, 0]``), NaN where period c + k lies after the last period (not yet observable).
+
+    The one home of the shares, for :func:`cohort_retention` and the period engine.
+
+    Examples
+    --------
+    >>> cohort_shares(np.array([[4, 2], [5, 0]]), ["2026-01", "2026-02"]).values.tolist()
+    [[4.0, 1.0, 0.5], [5.0, 1.0, nan]]
+    """
+    import pandas as pd
+
+    counts = np.asarray(counts, dtype=float)
+    width = counts.shape[0]
     sizes = counts[:, 0].copy()
     with np.errstate(invalid="ignore", divide="ignore"):
         shares = counts / np.where(sizes > 0, sizes, np.nan)[:, None]
     observable = np.arange(width)[:, None] + np.arange(width)[None, :] < width
     shares[~observable] = np.nan
-    labels = period_labels(np.arange(start, end + 1), period)
-    out = pd.DataFrame(shares, index=pd.Index(labels, name="cohort"), columns=list(range(width)))
+    out = pd.DataFrame(shares, index=pd.Index(list(labels), name="cohort"),
+                       columns=list(range(width)))
     out.insert(0, "customers", sizes)
     return out
 '''
@@ -3453,6 +3439,138 @@ def customer_loyalty_index_counts(recommend, buy_again, other_products, counts, 
     return float(np.dot(weight[given > 0], score[given > 0]) / total) if total else math.nan
 '''
 
+_SOURCES['loyalty_xl.periods'] = '''"""Calendar periods: the one home of how dates become periods, labels and windows.
+
+Periods are integers (ordinals), computed here in plain Python, vectorised with numpy and as
+Ibis expressions; the KPI library, the engine and the report all use this module.
+
+month: year * 12 + month - 1; quarter: year * 4 + quarter - 1; year: the year; week: ISO weeks
+(Monday to Sunday) counted from 1970-01-05. Labels match the KPI library's: 2026-10, 2026-Q4,
+2026, 2026-W43.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from loyalty_xl.errors import InputError
+
+KINDS = ("month", "week", "quarter", "year")
+#: Periods in a year (52 weeks): the report's "same period a year earlier".
+PER_YEAR = {"month": 12, "week": 52, "quarter": 4, "year": 1}
+#: The years the engine represents; dates outside are excluded as unusable, like bad text.
+FIRST_YEAR, LAST_YEAR = 1900, 2199
+EPOCH = dt.date(1970, 1, 1)
+FIRST_MONDAY = dt.date(1970, 1, 5)
+
+
+def check_kind(kind: str) -> str:
+    if not isinstance(kind, str) or kind not in KINDS:
+        raise InputError(f"period must be one of {', '.join(KINDS)}", argument="period",
+                             value=kind, has_value=True)
+    return kind
+
+
+def ordinal(kind: str, day: dt.date) -> int:
+    if kind == "month":
+        return day.year * 12 + day.month - 1
+    if kind == "quarter":
+        return day.year * 4 + (day.month - 1) // 3
+    if kind == "year":
+        return day.year
+    return (day - FIRST_MONDAY).days // 7
+
+
+def ordinals(kind: str, days):
+    """Vectorised :func:`ordinal` of a numpy ``datetime64`` array (any unit, no overflow for
+    the years 1 to 9999: the arithmetic is in days and months, never nanoseconds)."""
+    import numpy as np
+
+    days = np.asarray(days).astype("datetime64[D]")
+    if kind == "week":
+        return (days - np.datetime64(FIRST_MONDAY, "D")).astype(np.int64) // 7
+    months = days.astype("datetime64[M]").astype(np.int64) + 1970 * 12  # year * 12 + month - 1
+    if kind == "month":
+        return months
+    if kind == "quarter":
+        return months // 3
+    return months // 12
+
+
+def labels(kind: str, ordinals_) -> list[str]:
+    """:func:`label` of each ordinal."""
+    return [label(kind, int(p)) for p in ordinals_]
+
+
+def start(kind: str, p: int) -> dt.date:
+    if kind == "month":
+        return dt.date(p // 12, p % 12 + 1, 1)
+    if kind == "quarter":
+        return dt.date(p // 4, p % 4 * 3 + 1, 1)
+    if kind == "year":
+        return dt.date(p, 1, 1)
+    return FIRST_MONDAY + dt.timedelta(days=7 * p)
+
+
+def label(kind: str, p: int) -> str:
+    first = start(kind, p)
+    if kind == "month":
+        return f"{first.year}-{first.month:02d}"
+    if kind == "quarter":
+        return f"{first.year}-Q{p % 4 + 1}"
+    if kind == "year":
+        return str(first.year)
+    year, week, _ = first.isocalendar()
+    return f"{year}-W{week:02d}"
+
+
+def parse_label(kind: str, text: str) -> int:
+    """The ordinal of a label such as 2026-10, 2026-Q4, 2026, 2026-W43 or a date in it."""
+    value = str(text).strip()
+    patterns = {
+        "month": (r"(\\d{4})-(\\d{1,2})", lambda y, m: dt.date(int(y), int(m), 1)),
+        "quarter": (r"(\\d{4})-?Q([1-4])", lambda y, q: dt.date(int(y), 3 * int(q) - 2, 1)),
+        "year": (r"(\\d{4})", lambda y: dt.date(int(y), 1, 1)),
+        "week": (r"(\\d{4})-?W(\\d{1,2})", lambda y, w: dt.date.fromisocalendar(int(y), int(w), 1)),
+    }
+    pattern, build = patterns[kind]
+    match = re.fullmatch(pattern, value, flags=re.IGNORECASE)
+    try:
+        day = build(*match.groups()) if match else dt.date.fromisoformat(value)
+    except ValueError:
+        day = None
+    if day is not None and not FIRST_YEAR <= day.year <= LAST_YEAR:
+        raise InputError(f"until must lie in the years {FIRST_YEAR} to {LAST_YEAR}",
+                         argument="until", value=text, has_value=True)
+    if day is None:
+        examples = {"month": "2026-10", "quarter": "2026-Q4", "year": "2026",
+                    "week": "2026-W43"}[kind]
+        raise InputError(f"until must be a {kind} such as {examples} or a date",
+                         argument="until", value=text, has_value=True)
+    return ordinal(kind, day)
+
+
+def epoch_days(day: dt.date) -> int:
+    return (day - EPOCH).days
+
+
+def ordinal_expr(kind: str, day):
+    """The Ibis expression of a date column's period ordinal."""
+    if kind == "month":
+        return day.year() * 12 + day.month() - 1
+    if kind == "quarter":
+        return day.year() * 4 + day.quarter() - 1
+    if kind == "year":
+        return day.year()
+    return (day.epoch_days() - 4) // 7
+
+
+def trailing_periods(kind: str, months: int) -> int:
+    """How many periods make the trailing window of ``months`` months (52 weeks a year)."""
+    return max(1, round(months * PER_YEAR[kind] / 12))
+'''
+
 _SOURCES['loyalty_xl.udfs'] = '''"""Excel functions: one thin wrapper per KPI, for classic xlwings, xlwings Lite and Server.
 
 No formulas here: each wrapper reads its ranges raw (fast, every runtime's shapes), calls the KPI
@@ -4006,7 +4124,7 @@ def CLV_PREDICT(customer_ids, dates, amounts, horizon_months=12, discount=0.0, m
 '''
 
 _PACKAGES = ['loyalty_xl', 'loyalty_xl.kpis']
-_DIGEST = '082c019f7927a33c0930bbc9cb509a17cf7100fe9862074ec38aa3db2067f4c7'
+_DIGEST = '8ae85778afd042c535586674efa0f35402c77afcc5b5a928a00ec8093e9e2bb7'
 
 import importlib.abc as _abc
 import importlib.util as _util
