@@ -167,10 +167,15 @@ TEXTS: dict[str, tuple[str, str]] = {
     "excluded": ("Rows excluded", "Ausgeschlossene Zeilen"),
     "notes": ("Notes", "Hinweise"),
     "customers_n": ("Customers", "Kunden"),
-    "quality_columns": ("Input|Source|Rows read|Rows used|Reason|Rows excluded|"
+    "quality_columns": ("Input|Source|Read as|Rows read|Rows used|Reason|Rows excluded|"
                         "Examples (row: value)",
-                        "Eingabe|Quelle|Zeilen gelesen|Zeilen verwendet|Grund|"
+                        "Eingabe|Quelle|Gelesen als|Zeilen gelesen|Zeilen verwendet|Grund|"
                         "Zeilen ausgeschlossen|Beispiele (Zeile: Wert)"),
+    # How an input file was read (detected or given with read options), per setting:
+    "read.encoding": ("{value}", "{value}"),
+    "read.delimiter": ("delimiter {value}", "Trennzeichen {value}"),
+    "read.decimal": ("decimal {value}", "Dezimalzeichen {value}"),
+    "read.date format": ("dates {value}", "Datumsformat {value}"),
     "pp_note": ("Changes of rates are in percentage points (pp).",
                 "Änderungen von Quoten in Prozentpunkten (Pp.)."),
     "pp": ("pp", "Pp."),

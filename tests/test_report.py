@@ -304,3 +304,22 @@ def test_german_report_is_german(tmp_path, sample_result):
                     "orders:", "unparseable"):
         assert english not in text, english
     assert "(13 Monate)" in text and "doppelte Bestellnummer" in text and "Erstattungen" in text
+
+
+def test_quality_sheet_says_how_each_input_was_read(tmp_path):
+    """Issue 9: the detected encoding, delimiter, decimal separator and date format are on the
+    data-quality sheet, as on the command line (here a German Excel export)."""
+    orders = tmp_path / "bestellungen.csv"
+    orders.write_bytes("Kunde;Datum;Betrag\nMüller;31.12.2025;1.234,56\nA;02.01.2026;12,50\n"
+                       "B;15.01.2026;7,00\n".encode("cp1252"))
+    out = tmp_path / "report.xlsx"
+    result = runner.invoke(app, ["report", "--orders", str(orders), "--map", "customer_id=Kunde",
+                                 "--map", "order_date=Datum", "--map", "amount=Betrag",
+                                 "--lang", "de", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    ws = openpyxl.load_workbook(out)["Datenqualität"]
+    rows = [[c for c in row if c is not None] for row in ws.iter_rows(values_only=True)]
+    header = next(r for r in rows if "Gelesen als" in r)
+    read_as = next(r for r in rows if r and r[0] == "Bestellungen")[header.index("Gelesen als")]
+    assert read_as == ("Windows-1252, Trennzeichen ';', Datumsformat dd.mm.yyyy, "
+                       "Dezimalzeichen ,"), read_as

@@ -430,11 +430,13 @@ class _Filler:
                     t("row_value", row=t.number(row),
                       value=t("blank_value") if value == "(blank)" else value)
                     for row, value in item.examples.get(reason, []))
-                rows.append([t.input_name(item.name), item.label, item.rows_read,
+                read_as = ", ".join(t(f"read.{key}", value=value)
+                                    for key, value in item.read.items() if value)
+                rows.append([t.input_name(item.name), item.label, read_as, item.rows_read,
                              item.rows_used, t.reason(reason) if reason else "", count,
                              examples])
         r0, c0 = self._block_rows(ws, anchor, header, rows,
-                                  [None, None, "#,##0", "#,##0", None, "#,##0", None])
+                                  [None, None, None, "#,##0", "#,##0", None, "#,##0", None])
         wrap = Alignment(wrap_text=True, vertical="top")
         for r in range(r0, r0 + len(rows) + 1):
             for j in range(len(header)):
@@ -446,7 +448,7 @@ class _Filler:
             ws.cell(at, c0, t("notes")).font = _header_font(dark=True)
             for i, note in enumerate(notes, 1):
                 set_text(ws.cell(at + i, c0), note)
-        for j, width in enumerate([17, 24, 11, 11, 26, 14, 62]):
+        for j, width in enumerate([17, 24, 22, 11, 11, 26, 14, 56]):
             ws.column_dimensions[get_column_letter(c0 + j)].width = width
 
     def _note(self, item, note):
