@@ -323,3 +323,19 @@ def test_quality_sheet_says_how_each_input_was_read(tmp_path):
     read_as = next(r for r in rows if r and r[0] == "Bestellungen")[header.index("Gelesen als")]
     assert read_as == ("Windows-1252, Trennzeichen ';', Datumsformat dd.mm.yyyy, "
                        "Dezimalzeichen ,"), read_as
+
+
+def test_year_ago_comparison_marks_value_kpis_without_a_full_trailing_window(tmp_path):
+    """The sample starts 2024-11: a year before 2025-12 the 12-month window of the value KPIs
+    holds two months of data, so those comparisons are warm-up, not better or worse."""
+    p = sample_paths()
+    out = tmp_path / "r.xlsx"
+    result = runner.invoke(app, ["report", "--orders", str(p["orders"]), "--period", "2025-12",
+                                 "--periods", "3", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    rows = {r[0]: r for r in openpyxl.load_workbook(out).worksheets[0].iter_rows(values_only=True)
+            if r and r[0]}
+    for label in ("Repeat purchase rate", "Purchase frequency", "Customer lifetime value",
+                  "Retention rate"):
+        assert rows[label][-1] == "warm-up", label
+    assert rows["Average purchase value"][-1] != "warm-up"  # a mean: no window to fill

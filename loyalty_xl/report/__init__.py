@@ -223,8 +223,9 @@ class _Filler:
         value = None if row is None else row[key]
         current = self._row_at(None)
         kpi = BY_KEY.get(key)
-        if when and kpi is not None and kpi.warm_up and row is not None and (
-                row["warm_up"] or current["warm_up"]):
+        flag = {"activity": "warm_up", "trailing": "warm_up_trailing"}.get(
+            kpi.warm_up if kpi is not None else None)
+        if when and flag and row is not None and (row[flag] or current[flag]):
             self.warm_marks.append((ws, cell))
         cell.value = _number(value)
         if cell.value is None:
@@ -489,8 +490,13 @@ def _derived(table, result, t):
         starts = pd.to_datetime(out["period_start"])
         young = (starts - pd.Timestamp(first)).dt.days < days
         out["warm_up"] = [t("warm_up_mark") if y else "" for y in young]
+        # Less history at the period's end than the trailing window of the value KPIs.
+        ends = pd.to_datetime(out["period_end"]) + pd.Timedelta(days=1)
+        window = pd.DateOffset(months=result.settings.trailing_months)
+        out["warm_up_trailing"] = [end - window < pd.Timestamp(first) for end in ends]
     else:
         out["warm_up"] = ""
+        out["warm_up_trailing"] = False
     return out
 
 

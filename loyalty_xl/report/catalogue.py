@@ -20,7 +20,10 @@ class Kpi:
     key: str  # the period table's column
     kind: str  # PCT, NUM, INT, MONEY, PTS
     better: int = 1  # +1: higher is better, -1: lower is better, 0: neither
-    warm_up: bool = False  # distorted while the data is younger than the activity window
+    # Distorted while the data is younger than a window: "activity" (the activity window:
+    # customers at start, lost, retention) or "trailing" (the trailing window of the value and
+    # repeat KPIs; lifespan and CLV grow with the history itself).
+    warm_up: str | None = None
 
     def label(self, lang: str) -> str:
         return text(f"kpi.{self.key}", lang)
@@ -35,14 +38,15 @@ class Kpi:
 
 KPIS = [
     Kpi("nps", PTS), Kpi("csat", PCT), Kpi("ces", NUM), Kpi("cli", PTS),
-    Kpi("retention_rate", PCT, 1, True), Kpi("churn_rate", PCT, -1, True),
-    Kpi("repeat_purchase_rate", PCT), Kpi("average_purchase_value", MONEY),
-    Kpi("purchase_frequency", NUM), Kpi("customer_value", MONEY),
-    Kpi("average_customer_lifespan", NUM), Kpi("customer_lifetime_value", MONEY),
-    Kpi("customer_acquisition_cost", MONEY, -1), Kpi("clv_cac_ratio", NUM),
+    Kpi("retention_rate", PCT, 1, "activity"), Kpi("churn_rate", PCT, -1, "activity"),
+    Kpi("repeat_purchase_rate", PCT, 1, "trailing"), Kpi("average_purchase_value", MONEY),
+    Kpi("purchase_frequency", NUM, 1, "trailing"), Kpi("customer_value", MONEY, 1, "trailing"),
+    Kpi("average_customer_lifespan", NUM, 1, "trailing"),
+    Kpi("customer_lifetime_value", MONEY, 1, "trailing"),
+    Kpi("customer_acquisition_cost", MONEY, -1), Kpi("clv_cac_ratio", NUM, 1, "trailing"),
     Kpi("participation_rate", PCT), Kpi("redemption_rate", PCT),
     Kpi("active_engagement_rate", PCT), Kpi("customers", INT),
-    Kpi("new_customers", INT, 1, True), Kpi("lost_customers", INT, -1, True),
+    Kpi("new_customers", INT, 1, "activity"), Kpi("lost_customers", INT, -1, "activity"),
     Kpi("orders", INT), Kpi("revenue", MONEY),
 ]
 BY_KEY = {k.key: k for k in KPIS}
