@@ -187,7 +187,8 @@ def _input_parameters():
     params.append(inspect.Parameter(
         "maps", inspect.Parameter.KEYWORD_ONLY, default=None,
         annotation=Annotated[Optional[list[str]], typer.Option(
-            "--map", help="column=SourceColumn, e.g. order_date=Bestelldatum (repeatable).")]))
+            "--map", help="column=SourceColumn, e.g. order_date=Bestelldatum, for every input "
+            "that has that column; input:column=SourceColumn for one input (repeatable).")]))
     params.append(inspect.Parameter(
         "read", inspect.Parameter.KEYWORD_ONLY, default=None,
         annotation=Annotated[Optional[list[str]], typer.Option(

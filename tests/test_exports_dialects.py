@@ -429,3 +429,41 @@ def test_every_number_shape_reads_as_written(decimal, values):
             assert pd.isna(value), text
         else:
             assert value == pytest.approx(expected), text
+
+
+@pytest.mark.parametrize("first, rest", [(b"\n", b"\r\n"), (b"\r\n", b"\n")])
+def test_mixed_line_endings_read_like_one_kind(tmp_path, first, rest):
+    """A file edited on two systems: the header ends in LF, the rows in CR LF (or back)."""
+    from loyalty_xl.engine import analyse
+
+    path = tmp_path / "mixed.csv"
+    path.write_bytes(b"customer_id;order_date;amount" + first + b"A;31.12.2025;1,50" + rest
+                     + b"B;01.01.2026;2,00" + rest)
+    result = analyse(str(path), periods=2)
+    item = result.quality.inputs[0]
+    assert (item.rows_read, item.rows_used) == (2, 2)
+    assert result.periods["revenue"].tolist() == [1.5, 2.0]
+
+
+def test_column_mappings_per_input_and_typos(tmp_path):
+    from loyalty_xl import LoyaltyXLError
+    from loyalty_xl.engine import analyse
+
+    orders = tmp_path / "bestellungen.csv"
+    orders.write_text("Kundennummer;Bestelldatum;Betrag\nK1;31.12.2025;10,00\n"
+                      "K2;02.01.2026;5,00\n", encoding="utf-8")
+    members = tmp_path / "members.csv"  # English names: the orders' mapping must not apply
+    members.write_text("customer_id,joined_at\nK1,2025-12-01\n", encoding="utf-8")
+    shared = ["customer_id=Kundennummer", "order_date=Bestelldatum", "amount=Betrag"]
+    result = analyse(str(orders), members=str(members), mapping=shared, periods=2)
+    assert result.periods["members"].tolist() == [1, 1]
+    own = ["orders:customer_id=Kundennummer", "orders:order_date=Bestelldatum",
+           "orders:amount=Betrag"]
+    assert analyse(str(orders), mapping=own, periods=2).periods["orders"].tolist() == [1, 1]
+    with pytest.raises(LoyaltyXLError, match="no input has the column a mapping names: "
+                                             "segment=Filiale"):
+        analyse(str(orders), mapping=shared + ["segment=Filiale"], periods=2)
+    with pytest.raises(LoyaltyXLError, match="names a column that does not exist"):
+        analyse(str(orders), mapping=["custmer_id=Kundennummer"], periods=2)
+    with pytest.raises(LoyaltyXLError, match="names an input that does not exist"):
+        analyse(str(orders), mapping=["order:customer_id=Kundennummer"], periods=2)

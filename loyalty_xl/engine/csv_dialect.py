@@ -241,8 +241,16 @@ class _Scanner:
         self.last_end = -1  # global position of the last record-ending newline
         self.last_byte = 10
         self.keys = []
+        self.lf = self.crlf = 0  # line feeds, and those after a carriage return
+
+    @property
+    def mixed_newlines(self) -> bool:
+        """Some lines end in CR LF and others in LF alone (a file edited on two systems)."""
+        return 0 < self.crlf < self.lf
 
     def feed(self, chunk: bytes, final=False):
+        self.lf += chunk.count(b"\n")
+        self.crlf += chunk.count(b"\r\n")
         if self.decoder is not None:
             try:
                 self.decoder.decode(chunk, final)
@@ -292,18 +300,25 @@ class _Scanner:
         return LineMap(keys)
 
 
-def _transcode(source: Path, target: Path, codec: str) -> None:
-    """Stream ``source`` in ``codec`` to UTF-8 ``target`` (no BOM)."""
+def _transcode(source: Path, target: Path, codec: str, *, lf_only: bool = False) -> None:
+    """Stream ``source`` in ``codec`` to UTF-8 ``target`` (no BOM); with ``lf_only`` every
+    CR LF becomes LF (DuckDB reads one kind of line ending per file)."""
     decoder = codecs.getincrementaldecoder(codec)()
+    held = ""  # a CR at the end of a chunk, until the next shows whether LF follows
     with _open(source) as raw, open(target, "wb") as out:
         while True:
             chunk = raw.read(CHUNK)
             text = decoder.decode(chunk, not chunk)
             if text:
-                if text[0] == "\ufeff" and out.tell() == 0:
+                if text[0] == "\ufeff" and out.tell() == 0 and not held:
                     text = text[1:]
+                if lf_only:
+                    text = held + text
+                    held = "\r" if chunk and text.endswith("\r") else ""
+                    text = (text[:-1] if held else text).replace("\r\n", "\n")
                 out.write(text.encode("utf-8"))
             if not chunk:
+                out.write(held.encode("utf-8"))
                 break
 
 
@@ -355,10 +370,11 @@ def open_csv(path: Path, options: ReadOptions, folder: Path, stem: str, *,
                 codec, shown = "latin-1", "Latin-1"
         lines = scanner.line_map()
         unclosed = scanner.unclosed(lines)
-        needs_copy = codecs.lookup(codec).name not in ("utf-8",) or path.suffix.lower() == ".gz"
+        needs_copy = codecs.lookup(codec).name not in ("utf-8",) or \
+            path.suffix.lower() == ".gz" or scanner.mixed_newlines
         if needs_copy:
             target = folder / f"{stem}.csv"
-            _transcode(path, target, codec)
+            _transcode(path, target, codec, lf_only=scanner.mixed_newlines)
     else:
         target = folder / f"{stem}.csv"
         try:
@@ -370,6 +386,8 @@ def open_csv(path: Path, options: ReadOptions, folder: Path, stem: str, *,
         with open(target, "rb") as raw:
             while chunk := raw.read(CHUNK):
                 scanner.feed(chunk)
+        if scanner.mixed_newlines:
+            _transcode(path, target, codec, lf_only=True)
         lines = scanner.line_map()
         unclosed = scanner.unclosed(lines)
     if options.encoding and ascii_compatible and codec != "utf-8":

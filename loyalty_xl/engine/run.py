@@ -16,7 +16,7 @@ from loyalty_xl.engine.csv_dialect import read_options
 from loyalty_xl.engine.quality import DataQuality
 from loyalty_xl.engine.rfm import customer_summary
 from loyalty_xl.engine.settings import Settings
-from loyalty_xl.engine.sources import load, lock, parse_mapping
+from loyalty_xl.engine.sources import load, lock, parse_mapping, unused_mappings
 from loyalty_xl.errors import InputError
 
 __all__ = ["Settings", "EngineResult", "analyse", "compute_periods", "compute_cohorts",
@@ -112,9 +112,13 @@ def _analyse(con, scratch, config, quality, step, mapping, specs, want_cohorts,
         if spec is not None:
             step(f"reading {name}")
             sources[name] = load(con, name, spec, mapping, read[name])
+    unused = unused_mappings(mapping, sources)
+    if unused:  # a typo would otherwise silently drop segments or the duplicate-id check
+        raise InputError(f"no input has the column a mapping names: {', '.join(unused)}",
+                         argument="map")
     lock(con)  # from here on, the engine's DuckDB can read only those inputs
     if "events" in sources and "members" not in sources:
-        raise InputError("programme events need the members input too (--members)",
+        raise InputError("programme events need the members input too",
                          argument="events")
     step("checking orders")
     summary = {}

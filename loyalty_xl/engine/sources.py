@@ -56,6 +56,7 @@ class Source:
     label: str  # how the data-quality report names it: a file name, "DataFrame", ...
     table: ibis.Table
     columns: tuple[str, ...] = field(default=())
+    mapped: tuple[str, ...] = field(default=())  # the --map keys this input used
     kind: str = "table"
     read: ReadOptions = field(default_factory=ReadOptions)
     detected: dict[str, str] = field(default_factory=dict)
@@ -81,15 +82,38 @@ class Source:
 
 
 def parse_mapping(items) -> dict[str, str]:
-    """``["order_date=Bestelldatum", ...]`` -> {"order_date": "Bestelldatum"}."""
+    """``["order_date=Bestelldatum", "members:customer_id=Nr"]`` ->
+    {"order_date": "Bestelldatum", "members:customer_id": "Nr"}.
+
+    ``column=Source`` maps the column in every input that has a column ``Source`` (an input
+    without it keeps its own ``column``); ``input:column=Source`` maps it in that input only.
+    A column no input has is an error, so is a name that is no input's column.
+    """
     mapping = {}
     for item in items or ():
-        canonical, sep, source = str(item).partition("=")
-        if not sep or not canonical.strip() or not source.strip():
-            raise InputError("a column mapping must look like column=SourceColumn",
+        key, sep, source = str(item).partition("=")
+        key, source = key.strip(), source.strip()
+        if not sep or not key or not source:
+            raise InputError("a column mapping must look like column=SourceColumn or "
+                             "input:column=SourceColumn", argument="map", value=item)
+        name, _, column = key.rpartition(":")
+        if name and name not in CONTRACTS:
+            raise InputError(f"a column mapping names an input that does not exist (inputs: "
+                             f"{', '.join(CONTRACTS)})", argument="map", value=item)
+        allowed = {c for n, (req, opt) in CONTRACTS.items() if not name or n == name
+                   for c in req + opt}
+        if column not in allowed:
+            raise InputError(f"a column mapping names a column {'of ' + name + ' ' if name else ''}"
+                             f"that does not exist (columns: {', '.join(sorted(allowed))})",
                              argument="map", value=item)
-        mapping[canonical.strip()] = source.strip()
+        mapping[key] = source
     return mapping
+
+
+def unused_mappings(mapping: dict[str, str], sources: dict) -> list[str]:
+    """The mappings no loaded input used (a typo in a column name), as ``key=Source``."""
+    used = {key for src in sources.values() for key in getattr(src, "mapped", ())}
+    return [f"{key}={source}" for key, source in mapping.items() if key not in used]
 
 
 def load(con, name: str, spec, mapping: dict[str, str] | None = None,
@@ -98,12 +122,18 @@ def load(con, name: str, spec, mapping: dict[str, str] | None = None,
     required, optional = CONTRACTS[name]
     src = _read(con, name, spec, read or ReadOptions())
     table, label, row_column = src.table, src.label, "_row"
-    mapping = {k: v for k, v in (mapping or {}).items() if k in required + optional}
+    mapping = mapping or {}
     present = [c for c in table.columns if c != row_column]
-    renames, found = {}, []
+    renames, found, mapped = {}, [], []
     for column in required + optional:
-        source_column = mapping.get(column, column)
+        own = f"{name}:{column}"
+        key = own if own in mapping else column if column in mapping else None
+        source_column = mapping[key] if key else column
         match = _find(present, source_column)
+        if match is not None and key:
+            mapped.append(key)
+        elif match is None and key == column:  # a shared mapping this input does not need
+            match, source_column = _find(present, column), column
         if match is None:
             if column in required:
                 raise InputError(
@@ -120,6 +150,7 @@ def load(con, name: str, spec, mapping: dict[str, str] | None = None,
     row = {"_row": table[row_column]} if row_column in table.columns else {}
     src.table = table.select(**{c: table[renames[c]] for c in found}, **row)
     src.columns = tuple(found)
+    src.mapped = tuple(mapped)
     return src
 
 
