@@ -310,12 +310,18 @@ def report(
 
 def _report(options, template, lang, out, force, currency=None):
     from loyalty_xl.files import check_writable
-    from loyalty_xl.report import build_report, default_template, periods_needed
+    from loyalty_xl.report import (
+        build_report,
+        check_currency,
+        default_template,
+        periods_needed,
+    )
     from loyalty_xl.safe_text import counting
     from loyalty_xl.workbook_limits import check_workbook
 
     if out.suffix.lower() != ".xlsx":  # never macro-enabled (.xlsm) or anything else
         raise LoyaltyXLError("--out must be an .xlsx workbook", argument="out", value=str(out))
+    check_currency(currency)  # before the engine runs: a typo fails at once
     template = template or default_template(lang)
     check_writable(out, force=force, protected=(template,))
     if template.exists():

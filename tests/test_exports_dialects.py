@@ -467,3 +467,13 @@ def test_column_mappings_per_input_and_typos(tmp_path):
         analyse(str(orders), mapping=["custmer_id=Kundennummer"], periods=2)
     with pytest.raises(LoyaltyXLError, match="names an input that does not exist"):
         analyse(str(orders), mapping=["order:customer_id=Kundennummer"], periods=2)
+
+
+def test_a_column_named_twice_is_an_error_not_a_guess(tmp_path):
+    from loyalty_xl import LoyaltyXLError
+    from loyalty_xl.engine import analyse
+
+    path = tmp_path / "twice.csv"
+    path.write_text("customer_id;customer_id;order_date;amount\nA;B;31.12.2025;1,00\n")
+    with pytest.raises(LoyaltyXLError, match="has the column 'customer_id' twice"):
+        analyse(str(path), periods=1)

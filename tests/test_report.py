@@ -339,3 +339,19 @@ def test_year_ago_comparison_marks_value_kpis_without_a_full_trailing_window(tmp
                   "Retention rate"):
         assert rows[label][-1] == "warm-up", label
     assert rows["Average purchase value"][-1] != "warm-up"  # a mean: no window to fill
+
+
+def test_a_comparison_period_before_the_first_order_shows_a_dash(tmp_path):
+    """The sample's first order is in 2024-11: a year before 2025-02 there is no data, so the
+    year-earlier column is '–' (not zero orders with a green arrow)."""
+    p = sample_paths()
+    out = tmp_path / "r.xlsx"
+    result = runner.invoke(app, ["report", "--orders", str(p["orders"]), "--period", "2025-02",
+                                 "--periods", "3", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    rows = {r[0]: r for r in openpyxl.load_workbook(out).worksheets[0].iter_rows(values_only=True)
+            if r and r[0]}
+    header = next(r for r in rows.values() if "Same period last year" in r)
+    at = header.index("Same period last year")
+    assert rows["Orders"][at] == "–" and rows["Revenue"][at] == "–"
+    assert isinstance(rows["Orders"][at - 3], (int, float))  # this period has orders

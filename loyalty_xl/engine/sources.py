@@ -134,6 +134,9 @@ def load(con, name: str, spec, mapping: dict[str, str] | None = None,
             mapped.append(key)
         elif match is None and key == column:  # a shared mapping this input does not need
             match, source_column = _find(present, column), column
+        if match is not None and _find(present, f"{match} (2)") is not None:
+            raise InputError(f"{name} input {label} has the column {_shown(match)!r} twice; "
+                             "rename one, or map the one to use with --map", argument=name)
         if match is None:
             if column in required:
                 raise InputError(

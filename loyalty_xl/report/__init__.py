@@ -65,6 +65,17 @@ def periods_needed(kind: str, shown: int) -> int:
     return max(shown, PER_YEAR[kind] + 1)
 
 
+def check_currency(currency):
+    """A currency code as written (eur -> EUR); None for the default. InputError otherwise."""
+    if currency is None:
+        return None
+    code = str(currency).strip().upper()
+    if not re.fullmatch(r"[A-Z]{3}", code):
+        raise InputError("currency must be a three-letter code such as EUR or USD",
+                         argument="currency", value=currency, has_value=True)
+    return code
+
+
 def build_report(result, out, *, template=None, lang="en", force=False, generated_at=None,
                  segments=None, shown=None, currency=None) -> Path:
     """Fill ``template`` (default: the bundled one for ``lang``) and save it to ``out``.
@@ -82,9 +93,7 @@ def build_report(result, out, *, template=None, lang="en", force=False, generate
     from loyalty_xl.files import atomic_path, check_writable
     from loyalty_xl.workbook_limits import check_workbook
 
-    if currency is not None and not re.fullmatch(r"[A-Z]{3}", str(currency)):
-        raise InputError("currency must be a three-letter code such as EUR or USD",
-                         argument="currency", value=currency, has_value=True)
+    currency = check_currency(currency)
     template = Path(template) if template else default_template(lang)
     if not template.exists():
         raise LoyaltyXLError(f"template {template} does not exist", argument="template")
@@ -220,7 +229,7 @@ class _Filler:
     def _kpi(self, ws, cell, match):
         key, when = match.group(2), match.group(3)
         row = self._row_at(when)
-        value = None if row is None else row[key]
+        value = None if row is None or (when and row["before_data"]) else row[key]
         current = self._row_at(None)
         kpi = BY_KEY.get(key)
         flag = {"activity": "warm_up", "trailing": "warm_up_trailing"}.get(
@@ -494,9 +503,10 @@ def _derived(table, result, t):
         ends = pd.to_datetime(out["period_end"]) + pd.Timedelta(days=1)
         window = pd.DateOffset(months=result.settings.trailing_months)
         out["warm_up_trailing"] = [end - window < pd.Timestamp(first) for end in ends]
+        out["before_data"] = [end <= pd.Timestamp(first) for end in ends]  # nothing to compare
     else:
         out["warm_up"] = ""
-        out["warm_up_trailing"] = False
+        out["warm_up_trailing"] = out["before_data"] = False
     return out
 
 
