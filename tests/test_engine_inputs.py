@@ -292,3 +292,10 @@ def test_cli_periods_errors(tmp_path):
     result = runner.invoke(app, ["periods", "--orders", "nowhere.csv", "--out",
                                  str(tmp_path / "y.csv")])
     assert result.exit_code == 1 and "nowhere.csv does not exist" in result.output
+
+
+def test_unknown_settings_and_mapping_dicts_are_checked():
+    with pytest.raises(LoyaltyXLError, match="unknown setting 'end'; the settings are: period"):
+        analyse(ORDERS, end="2026-10")
+    with pytest.raises(LoyaltyXLError, match="names a column that does not exist"):
+        analyse(ORDERS, mapping={"custmer_id": "Kunde"})

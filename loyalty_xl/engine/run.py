@@ -87,9 +87,15 @@ def analyse(orders, *, responses=None, spend=None, members=None, events=None, ma
     ``con``: run on this Ibis connection instead of the orders' own backend or a new
     embedded DuckDB (``engine="spark"`` and ``master`` choose a Spark session instead).
     """
+    unknown = sorted(set(settings) - set(Settings.__dataclass_fields__))
+    if unknown:
+        raise InputError(f"unknown setting {unknown[0]!r}; the settings are: "
+                         f"{', '.join(Settings.__dataclass_fields__)}", argument=unknown[0])
     config = Settings(**settings).check()
     read = read_options(read, ["orders", "responses", "spend", "members", "events"])
-    mapping = parse_mapping(mapping) if isinstance(mapping, (list, tuple)) else (mapping or {})
+    if isinstance(mapping, dict):  # the same checks as "column=Source" items
+        mapping = [f"{key}={source}" for key, source in mapping.items()]
+    mapping = parse_mapping(mapping)
     step = progress or (lambda text: None)
     with contextlib.ExitStack() as stack:
         if con is None:
