@@ -13,6 +13,7 @@ import warnings
 import pandas as pd
 import pytest
 
+from loyalty_xl import LoyaltyXLError
 from loyalty_xl.datasets import sample_paths
 from loyalty_xl.engine import analyse
 from tests.test_engine import EVENTS, MEMBERS, ORDERS, RESPONSES, SETTINGS, SPEND
@@ -142,3 +143,18 @@ def test_command_line_runs_on_spark(spark, tmp_path):
     table = pd.read_csv(out)
     assert table["orders"].tolist() == [3, 2, 0, 2]
     assert table["customers_start"].tolist() == [2, 2, 3, 2]
+
+
+def test_spark_reads_with_the_given_delimiter_and_encoding_and_refuses_the_rest(spark, tmp_path):
+    """Spark detects neither: the read options give them; decimal and date_format, which only
+    the embedded engine applies, are refused up front instead of excluding every row."""
+    orders = tmp_path / "orders.csv"
+    orders.write_bytes(ORDERS.to_csv(index=False, sep=";").replace("B", "Bä").encode("latin-1"))
+    read = {"orders": {"delimiter": ";", "encoding": "latin-1"}}
+    got = analyse(str(orders), engine="spark", read=read, period="month", periods=4,
+                  until="2026-04", activity_days=60)
+    assert got.periods["orders"].tolist() == [3, 2, 0, 2]
+    assert got.quality.rows_excluded == 0
+    with pytest.raises(LoyaltyXLError, match="on Spark the read options decimal and "
+                                             "date_format are not supported"):
+        analyse(str(orders), engine="spark", read={"orders": {"decimal": ","}})

@@ -216,7 +216,7 @@ def _read(con, name, spec, read: ReadOptions) -> Source:
     if con.name == "pyspark" and "://" in str(spec):  # a cluster's storage: Spark reads it
         text = str(spec)
         try:
-            table = _read_spark(con, name, text, text.lower())
+            table = _read_spark(con, name, text, text.lower(), read)
         except Exception as err:
             raise FileError(f"{name} input {text} could not be read: "
                             f"{' '.join(str(err).split())[:300]}", argument=name) from None
@@ -228,8 +228,8 @@ def _read(con, name, spec, read: ReadOptions) -> Source:
     label = path.name
     try:
         if con.name == "pyspark" and suffixes.endswith(CSVS + PARQUETS):
-            return Source(name, label, _read_spark(con, name, path, suffixes), kind="table",
-                          read=read)
+            return Source(name, label, _read_spark(con, name, path, suffixes, read),
+                          kind="table", read=read)
         if suffixes.endswith(CSVS):
             return _read_csv(con, name, path, read)
         if suffixes.endswith(PARQUETS):
@@ -394,16 +394,36 @@ def _cap(names, limit=12) -> str:
     return ", ".join(shown) + more
 
 
-def _read_spark(con, name, path, suffixes):
+def _read_spark(con, name, path, suffixes, read=None):
     """A CSV or Parquet file (or folder) read by Spark's own readers (CSV: every column as
     text, with a header; tab-separated for .tsv; anything not named .csv, .tsv or .txt is
-    Parquet, e.g. a folder of part files), distributed, without row numbers."""
+    Parquet, e.g. a folder of part files), distributed, without row numbers. Spark does not
+    detect a CSV's encoding or delimiter: the read options give them (UTF-8 and , otherwise)."""
     csv = suffixes.rstrip("/").endswith((".csv", ".csv.gz", ".tsv", ".txt", ".tsv.gz"))
+    if read is not None and (read.decimal or read.date_format):
+        raise InputError(f"{name} input {Path(str(path)).name}: on Spark the read options "
+                         "decimal and date_format are not supported (dates must be ISO, "
+                         "numbers use a decimal point); use the embedded engine, or convert "
+                         "the file", argument=name)
     if not csv:
         return con.read_parquet(str(path), table_name=_table_name(name))
-    sep = "\t" if ".tsv" in suffixes else ","
+    sep = (read.delimiter if read is not None and read.delimiter else
+           "\t" if ".tsv" in suffixes else ",")
+    options = {"encoding": _java_charset(read.encoding)} if read is not None and read.encoding \
+        else {}
     return con.read_csv(str(path), table_name=_table_name(name), header=True, sep=sep,
-                        inferSchema=False)
+                        inferSchema=False, **options)
+
+
+def _java_charset(encoding: str) -> str:
+    """Python's codec name as Spark (Java) spells it: iso8859-1 -> iso-8859-1,
+    utf-16-le -> utf-16le, ascii -> us-ascii. (Spark's CSV reader knows only a few.)"""
+    import codecs
+
+    name = codecs.lookup(encoding).name
+    name = name.replace("iso8859", "iso-8859").replace("utf-16-", "utf-16")
+    return {"ascii": "us-ascii"}.get(name.replace("utf-32-", "utf-32"), name.replace(
+        "utf-32-", "utf-32"))
 
 
 _counter = iter(range(1, 1 << 62))
