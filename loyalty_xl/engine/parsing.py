@@ -523,11 +523,6 @@ def _raw(column):
     return column.cast("string")
 
 
-def _missing_raw(column, fast=False):
-    """The text of a blank-after-stripping id (kept only where it is excluded as missing)."""
-    return ibis.cases((_text(column, fast).isnull(), _raw(column)), else_=ibis.null("string"))
-
-
 def _reasons(table, checks):
     """Add ``reason`` (the first failed check) and ``raw`` (its offending value)."""
     reason = ibis.cases(*[(bad, label) for bad, label, _ in checks], else_=ibis.null("string"))
@@ -596,10 +591,6 @@ def _first_of(parsed, group, valid, duplicate_reason, raw, keys):
     duplicate = valid & (first > 0)
     return parsed.mutate(reason=ibis.cases((duplicate, duplicate_reason), else_=parsed.reason),
                          raw=ibis.cases((duplicate, raw), else_=parsed.raw))
-
-
-def _absent(value) -> bool:
-    return value is None or (isinstance(value, float) and np.isnan(value))
 
 
 def _no_rows(src: Source, item: InputQuality) -> InputError:
